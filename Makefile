@@ -1,0 +1,47 @@
+# ViralSpot — the two commands a newcomer needs:
+#   make run    the whole service (web + worker) on the embedded default (SQLite, ORM broker, offline data)
+#   make test   the full test suite against PostgreSQL
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/viralspot
+
+.PHONY: run test venv migrate sample-data bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Local default: DEBUG on (a secret key is generated and kept in var/), SQLite in var/.
+run: export DEBUG ?= true
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_staff
+	$(PY) manage.py load_sample_data
+	$(PY) manage.py runservice --host $(HOST) --port $(PORT)
+
+test: export DATABASE_URL := $(TEST_DATABASE_URL)
+test: export SECRET_KEY ?= test-only-secret-key
+test: export DEBUG := false
+test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
+test: export API_ANON_RATE := 100000/min
+test: export API_USER_RATE := 100000/min
+test: venv
+	scripts/ensure_postgres.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+sample-data: venv
+	$(PY) scripts/make_sample_data.py
+
+bench: venv
+	scripts/ensure_postgres.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) SECRET_KEY=bench $(PY) bench/run.py
+
+clean:
+	rm -rf var .pytest_cache test-artifacts

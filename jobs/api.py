@@ -1,0 +1,58 @@
+"""Cross-cutting endpoints: API tokens and the health check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import DatabaseError, connection
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobs.api_envelope import ok
+from jobs.models import WorkerHeartbeat
+
+WORKER_ALIVE_WITHIN = timedelta(minutes=3)
+
+
+class AuthTokenApi(APIView):
+    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+
+    authentication_classes = []
+
+    @extend_schema(request=AuthTokenSerializer)
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        return ok({"token": token.key, "username": user.get_username(), "is_staff": user.is_staff})
+
+
+class HealthApi(APIView):
+    """Database and worker liveness; 503 when the database does not answer."""
+
+    authentication_classes = []
+    throttle_classes = []
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            last_beat = WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()
+        except DatabaseError as error:
+            return Response(
+                {"status": "down", "database": {"ok": False, "error": type(error).__name__}, "worker": {"ok": None}},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        worker_ok = last_beat is not None and timezone.now() - last_beat < WORKER_ALIVE_WITHIN
+        return Response({
+            "status": "ok" if worker_ok else "degraded",
+            "database": {"ok": True, "vendor": connection.vendor},
+            "worker": {"ok": worker_ok, "last_seen": last_beat},
+        })

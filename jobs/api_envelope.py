@@ -1,0 +1,97 @@
+"""The one success envelope and the one error handler every endpoint answers with.
+
+Success: {"success": true, "data": …, "message"?: …}
+Error:   {"success": false, "detail": "…", "error_code": "…", "timestamp": "…", …}
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import Http404
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from jobs.services import JobStateError
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """An error answer with our error_code and any extra fields (e.g. the existing entry's id)."""
+
+    def __init__(self, detail: str, *, status_code: int, error_code: str, **extra):
+        super().__init__(detail)
+        self.status_code = status_code
+        self.error_code = error_code
+        self.extra = extra
+
+
+def ok(data, *, message: str | None = None, status_code: int = status.HTTP_200_OK) -> Response:
+    body = {"success": True, "data": data}
+    if message:
+        body["message"] = message
+    return Response(body, status=status_code)
+
+
+def error_body(detail: str, error_code: str, **extra) -> dict:
+    return {"success": False, "detail": detail, "error_code": error_code, "timestamp": timezone.now().isoformat(), **extra}
+
+
+_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "NOT_AUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "THROTTLED",
+}
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        message = _first_message(value)
+        return message if key in ("non_field_errors", "detail") else f"{key}: {message}"
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApiError):
+        response = Response(error_body(str(exc.detail), exc.error_code, **exc.extra), status=exc.status_code)
+        if exc.status_code == 503:
+            response["Retry-After"] = "30"
+        return response
+    if isinstance(exc, JobStateError):
+        return Response(
+            error_body(exc.message, "INVALID_STATE", current_status=exc.current_status), status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, DatabaseError):
+        logger.exception("database error in %s", context.get("view"))
+        response = Response(
+            error_body("The database is not available right now; please retry shortly.", "SERVICE_UNAVAILABLE"),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "30"
+        return response
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    extra = {}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        extra["errors"] = detail
+    response.data = error_body(_first_message(detail), _CODES.get(response.status_code, "ERROR"), **extra)
+    return response

@@ -1,0 +1,58 @@
+"""Run the whole service in the foreground: the ASGI web server and the django-q2 worker cluster.
+
+One Ctrl-C (or SIGTERM) stops both; if either dies, the other is stopped too, so a half-running
+service never looks healthy.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the site with uvicorn and run the django-q2 cluster, stopped together by Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=1)
+
+    def handle(self, *args, host, port, web_workers, **options):
+        python = sys.executable
+        children = {
+            "web": subprocess.Popen([
+                python, "-m", "uvicorn", "viralspot.asgi:application", "--host", host, "--port", str(port),
+                "--workers", str(web_workers), "--no-access-log", "--timeout-graceful-shutdown", "5",
+            ]),
+            "worker": subprocess.Popen([python, "manage.py", "qcluster"]),
+        }
+        self.stdout.write(self.style.SUCCESS(f"ViralSpot on http://{host}:{port}/  (web + worker; Ctrl-C stops both)"))
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {child.returncode}; stopping the service")
+                    exit_code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 20
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(exit_code)

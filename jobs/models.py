@@ -1,0 +1,157 @@
+"""The job core's tables: the columns every job kind shares, and the progress history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def default_max_attempts() -> int:
+    return settings.JOB_MAX_ATTEMPTS
+
+
+@dataclass(frozen=True)
+class JobStatuses:
+    """A job kind's own words for the five states the core knows (each spec keeps its vocabulary)."""
+
+    pending: str
+    processing: str
+    completed: str
+    failed: str
+    cancelled: str
+
+    @property
+    def active(self) -> tuple[str, str]:
+        return (self.pending, self.processing)
+
+    @property
+    def finished(self) -> tuple[str, str, str]:
+        return (self.completed, self.failed, self.cancelled)
+
+
+class TrackedJob(models.Model):
+    """Columns the job core reads and writes on every job table.
+
+    A concrete job model adds its spec's columns (status with its own TextChoices, priority,
+    submission time) and declares, as class attributes:
+      job_kind         short label used in events, wake-ups and URLs ("profile")
+      job_statuses     JobStatuses in the spec's vocabulary
+      job_handler      dotted path of `handler(job, progress)` that does the work
+      job_claim_order  order_by() fields: highest priority first, then oldest
+      job_timeout_setting  settings name: seconds without heartbeat before recovery
+    """
+
+    stage = models.CharField(max_length=64, blank=True, default="")
+    progress_percentage = models.FloatField(default=0)
+    progress_message = models.CharField(max_length=500, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=default_max_attempts)
+    # Earliest time a worker may claim the job: now for new jobs, later while backing off.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Wall time of the last successful attempt; feeds the ETAs of the jobs behind it.
+    duration_seconds = models.FloatField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    error_stage = models.CharField(max_length=64, blank=True, default="")
+    # Fencing token of the current attempt: every write by a worker is guarded by it, so a
+    # worker that lost the job (cancelled, or presumed dead and recovered) cannot touch it.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    worker_name = models.CharField(max_length=200, blank=True, default="")
+    # The django-q2 task that ran the current/last attempt (links the admin to django-q2's pages).
+    q_task_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+    # Concrete models override these.
+    job_kind: str = ""
+    job_statuses: JobStatuses
+    job_handler: str = ""
+    job_claim_order: tuple[str, ...] = ()
+    job_timeout_setting: str = ""
+    # Name of the concrete model's "this attempt started at" field (spec-specific column).
+    job_started_field: str = "started_at"
+    job_error_field: str = "error_message"
+
+    @classmethod
+    def job_timeout_seconds(cls) -> int:
+        return getattr(settings, cls.job_timeout_setting)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.job_statuses.active
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.job_statuses.finished
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        return self.is_active
+
+    @property
+    def can_be_retried(self) -> bool:
+        return self.status in (self.job_statuses.failed, self.job_statuses.cancelled)
+
+    @property
+    def is_waiting_to_retry(self) -> bool:
+        return (
+            self.status == self.job_statuses.pending
+            and self.attempts > 0
+            and self.next_attempt_at > timezone.now()
+        )
+
+    @property
+    def attempt_started_at(self):
+        return getattr(self, self.job_started_field)
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        started = self.attempt_started_at
+        if started is None:
+            return None
+        end = self.finished_at if self.is_finished and self.finished_at else timezone.now()
+        return max(0.0, (end - started).total_seconds())
+
+
+class ProgressEvent(models.Model):
+    """Append-only history of every state change and progress report, for every job kind.
+
+    Its id orders events globally, so a live stream can resume from the last id a client saw.
+    """
+
+    job_kind = models.CharField(max_length=32)
+    job_id = models.UUIDField()
+    status = models.CharField(max_length=20)
+    stage = models.CharField(max_length=64, blank=True, default="")
+    percentage = models.FloatField(default=0)
+    stage_progress = models.FloatField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True, default="")
+    attempt = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "progress_events"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job_kind", "job_id", "id"], name="progress_event_job_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_kind} {self.job_id} {self.status} {self.stage} {self.percentage:.0f}%"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last sign of life of each worker process, for /healthz and the dashboard."""
+
+    worker_name = models.CharField(max_length=200, unique=True)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "worker_heartbeats"
+
+    def __str__(self) -> str:
+        return f"{self.worker_name} @ {self.beat_at:%H:%M:%S}"

@@ -1,0 +1,374 @@
+"""Every state transition of every job kind, one function each.
+
+API views, admin actions, pages and worker tasks all call these; each checks the source state
+with a guarded UPDATE (never read-then-write) and refuses with JobStateError when it is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jobs.errors import JobError, JobInterrupted
+from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
+from jobs.registry import job_models
+
+logger = logging.getLogger(__name__)
+
+
+class JobStateError(Exception):
+    """The transition does not apply to the job's current state (API answers 409)."""
+
+    def __init__(self, message: str, *, current_status: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.current_status = current_status
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff_delay(attempts_so_far: int) -> timedelta:
+    """2^attempts minutes before the next try, capped (JOB_BACKOFF_CAP_MINUTES)."""
+    minutes = min(2**attempts_so_far, settings.JOB_BACKOFF_CAP_MINUTES)
+    return timedelta(minutes=minutes)
+
+
+def record_event(
+    job: TrackedJob,
+    *,
+    status: str,
+    message: str,
+    stage: str | None = None,
+    percentage: float | None = None,
+    stage_progress: float | None = None,
+    data: dict | None = None,
+) -> ProgressEvent:
+    return ProgressEvent.objects.create(
+        job_kind=job.job_kind,
+        job_id=job.pk,
+        status=status,
+        stage=job.stage if stage is None else stage,
+        percentage=job.progress_percentage if percentage is None else percentage,
+        stage_progress=stage_progress,
+        message=message[:500],
+        attempt=job.attempts,
+        data=data or {},
+    )
+
+
+def job_wake_workers(kind: str, *, count: int = 1) -> None:
+    """Ask django-q2 for `count` wake-ups of `kind` once the current transaction commits.
+
+    A wake-up only says "there is work of this kind"; the worker then claims the best job, so
+    a lost wake-up is caught by the sweeper and a repeated one finds nothing to do.
+    """
+
+    def send():
+        from django_q.tasks import async_task
+
+        for _ in range(count):
+            try:
+                async_task("jobs.tasks.run_jobs", kind, task_name=f"run {kind} jobs", group=f"jobs.{kind}")
+            except Exception:  # the broker is down: the sweeper wakes the job up later
+                logger.warning("could not enqueue a wake-up for %s jobs", kind, exc_info=True)
+                return
+
+    transaction.on_commit(send)
+
+
+def job_created(job: TrackedJob, *, message: str = "Queued") -> None:
+    """Record the first event of a job that a kind's own service just inserted, and wake a worker."""
+    record_event(job, status=job.status, stage=job.stage or "queued", percentage=0, message=message)
+    job_wake_workers(job.job_kind)
+
+
+def job_claim(
+    model: type[TrackedJob], *, job_id=None, worker_name: str = "", q_task_id: str = ""
+) -> TrackedJob | None:
+    """Claim the next due job of `model` (highest priority, then oldest), or that one job.
+
+    PostgreSQL skips rows other workers have locked (SELECT … FOR UPDATE SKIP LOCKED); on SQLite
+    the statement is a plain SELECT and the status-guarded UPDATE is what keeps two workers from
+    taking the same row. Either way exactly one claimer sees its UPDATE count 1.
+    """
+    statuses = model.job_statuses
+    now = timezone.now()
+    worker_name = worker_name or worker_identity()
+    with transaction.atomic():
+        candidates = model.objects.select_for_update(skip_locked=True).filter(status=statuses.pending)
+        if job_id is not None:
+            candidates = candidates.filter(pk=job_id)
+        else:
+            candidates = candidates.filter(next_attempt_at__lte=now).order_by(*model.job_claim_order)
+        for candidate_pk in candidates.values_list("pk", flat=True)[:5]:
+            claimed = model.objects.filter(pk=candidate_pk, status=statuses.pending).update(
+                status=statuses.processing,
+                attempts=F("attempts") + 1,
+                claim_token=uuid.uuid4(),
+                heartbeat_at=now,
+                stage="starting",
+                progress_percentage=0,
+                progress_message="Picked up by a worker",
+                worker_name=worker_name[:200],
+                q_task_id=q_task_id[:64],
+                finished_at=None,
+                error_code="",
+                error_stage="",
+                **{model.job_started_field: now, model.job_error_field: None},
+            )
+            if claimed:
+                job = model.objects.get(pk=candidate_pk)
+                record_event(job, status=job.status, message=f"Attempt {job.attempts} started on {worker_name}")
+                return job
+    return None
+
+
+def _guarded(job: TrackedJob):
+    """The job's row, only while this worker still owns the attempt."""
+    return type(job).objects.filter(pk=job.pk, status=job.job_statuses.processing, claim_token=job.claim_token)
+
+
+def _interruption(job: TrackedJob) -> JobInterrupted:
+    current = type(job).objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    if current == job.job_statuses.cancelled:
+        return JobInterrupted("cancelled")
+    return JobInterrupted(f"the job is no longer this worker's (status {current})")
+
+
+def job_report_progress(
+    job: TrackedJob,
+    *,
+    stage: str,
+    percentage: float,
+    message: str = "",
+    stage_progress: float | None = None,
+    fields: dict | None = None,
+    data: dict | None = None,
+) -> None:
+    """Write progress and heartbeat in their own short transaction, and append an event.
+
+    Doubles as the cancellation check: if the job was cancelled (or recovered and handed to
+    another worker) the guarded UPDATE matches nothing and JobInterrupted stops the handler.
+    Call it outside any atomic() block, or pollers would not see it until that block commits.
+    """
+    percentage = max(0.0, min(100.0, float(percentage)))
+    now = timezone.now()
+    with transaction.atomic():
+        updated = _guarded(job).update(
+            stage=stage,
+            progress_percentage=percentage,
+            progress_message=message[:500],
+            heartbeat_at=now,
+            **(fields or {}),
+        )
+        if not updated:
+            raise _interruption(job)
+        job.stage, job.progress_percentage, job.progress_message, job.heartbeat_at = stage, percentage, message, now
+        for name, value in (fields or {}).items():
+            setattr(job, name, value)
+        record_event(job, status=job.status, message=message, stage_progress=stage_progress, data=data)
+
+
+def job_heartbeat(job: TrackedJob) -> None:
+    """Prove the worker is alive during a long step; also notices a cancel."""
+    now = timezone.now()
+    if not _guarded(job).update(heartbeat_at=now):
+        raise _interruption(job)
+    job.heartbeat_at = now
+
+
+def job_complete(job: TrackedJob, *, message: str = "Completed", fields: dict | None = None) -> None:
+    """Finish the attempt successfully; call it inside the transaction that stores the results.
+
+    If the worker lost the job meanwhile, JobInterrupted rolls back that whole transaction, so
+    a cancelled or recovered job never has its results written twice.
+    """
+    now = timezone.now()
+    started = job.attempt_started_at or now
+    duration = max(0.0, (now - started).total_seconds())
+    statuses = job.job_statuses
+    with transaction.atomic():
+        updated = _guarded(job).update(
+            status=statuses.completed,
+            stage="completed",
+            progress_percentage=100,
+            progress_message=message[:500],
+            heartbeat_at=now,
+            finished_at=now,
+            duration_seconds=duration,
+            next_attempt_at=now,
+            **(fields or {}),
+        )
+        if not updated:
+            raise _interruption(job)
+        job.status, job.stage, job.progress_percentage = statuses.completed, "completed", 100
+        job.finished_at, job.duration_seconds, job.progress_message = now, duration, message
+        record_event(job, status=job.status, message=message, data={"duration_seconds": round(duration, 3)})
+
+
+def job_fail(job: TrackedJob, *, error: BaseException) -> str:
+    """End the attempt with an error: back to the queue with backoff, or failed for good.
+
+    Retryable errors (JobError.retryable, and unexpected exceptions, which are usually
+    transient) are retried until max_attempts; permanent ones fail at once. Returns the new status.
+    """
+    statuses = job.job_statuses
+    retryable = error.retryable if isinstance(error, JobError) else True
+    error_code = error.error_code if isinstance(error, JobError) else "INTERNAL_ERROR"
+    text = (error.message if isinstance(error, JobError) else str(error)) or type(error).__name__
+    now = timezone.now()
+    failed_stage = job.stage
+    error_fields = {job.job_error_field: text, "error_code": error_code, "error_stage": failed_stage}
+    with transaction.atomic():
+        if retryable and job.attempts < job.max_attempts:
+            next_attempt_at = now + backoff_delay(job.attempts)
+            updated = _guarded(job).update(
+                status=statuses.pending,
+                stage="queued",
+                progress_percentage=0,
+                progress_message=f"Attempt {job.attempts} failed; retrying at {next_attempt_at:%H:%M:%S} UTC",
+                next_attempt_at=next_attempt_at,
+                heartbeat_at=None,
+                **error_fields,
+            )
+            new_status, message = statuses.pending, f"Attempt {job.attempts} failed ({error_code}): {text}; retry scheduled"
+        else:
+            updated = _guarded(job).update(
+                status=statuses.failed,
+                stage="failed",
+                progress_message=text[:500],
+                finished_at=now,
+                heartbeat_at=now,
+                **error_fields,
+            )
+            new_status, message = statuses.failed, f"Failed ({error_code}): {text}"
+        if not updated:
+            logger.info("%s %s: failure after losing the job is ignored (%s)", job.job_kind, job.pk, text)
+            return type(job).objects.filter(pk=job.pk).values_list("status", flat=True).first()
+        job.status, job.error_code, job.error_stage = new_status, error_code, failed_stage
+        setattr(job, job.job_error_field, text)
+        record_event(
+            job,
+            status=new_status,
+            stage="queued" if new_status == statuses.pending else "failed",
+            message=message,
+            data={"error_code": error_code, "retryable": retryable, "failed_stage": failed_stage},
+        )
+    return new_status
+
+
+def job_cancel(job: TrackedJob, *, reason: str = "Cancelled") -> TrackedJob:
+    """Cancel a pending or running job; a running worker stops at its next progress report."""
+    statuses = job.job_statuses
+    now = timezone.now()
+    with transaction.atomic():
+        updated = type(job).objects.filter(pk=job.pk, status__in=statuses.active).update(
+            status=statuses.cancelled, progress_message=reason[:500], finished_at=now
+        )
+        job.refresh_from_db()
+        if not updated:
+            raise JobStateError(f"a {job.status} job cannot be cancelled", current_status=job.status)
+        record_event(job, status=job.status, message=reason)
+    return job
+
+
+def job_retry(job: TrackedJob, *, reason: str = "Retry requested") -> TrackedJob:
+    """Put a failed or cancelled job back in the queue with a fresh attempt budget."""
+    statuses = job.job_statuses
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            updated = type(job).objects.filter(pk=job.pk, status__in=(statuses.failed, statuses.cancelled)).update(
+                status=statuses.pending,
+                attempts=0,
+                next_attempt_at=now,
+                stage="queued",
+                progress_percentage=0,
+                progress_message=reason[:500],
+                finished_at=None,
+                heartbeat_at=None,
+                claim_token=None,
+                error_code="",
+                error_stage="",
+                **{job.job_error_field: None},
+            )
+            job.refresh_from_db()
+            if not updated:
+                raise JobStateError(f"a {job.status} job cannot be retried", current_status=job.status)
+            record_event(job, status=job.status, message=reason)
+            job_wake_workers(job.job_kind)
+    except IntegrityError:
+        # A kind may allow one active job per subject (one per username for profiles).
+        job.refresh_from_db()
+        raise JobStateError("another job for the same subject is already queued or running", current_status=job.status) from None
+    return job
+
+
+def job_recover(job: TrackedJob) -> str | None:
+    """Hand back a job whose worker stopped sending heartbeats (crashed, killed, lost)."""
+    statuses = job.job_statuses
+    now = timezone.now()
+    text = f"Worker {job.worker_name or '?'} stopped responding during '{job.stage}'"
+    error_fields = {job.job_error_field: text, "error_code": "WORKER_LOST", "error_stage": job.stage}
+    with transaction.atomic():
+        if job.attempts < job.max_attempts:
+            updated = _guarded(job).update(
+                status=statuses.pending,
+                stage="queued",
+                progress_percentage=0,
+                progress_message="Recovered after its worker stopped; waiting for a worker",
+                next_attempt_at=now,
+                heartbeat_at=None,
+                **error_fields,
+            )
+            new_status = statuses.pending
+        else:
+            updated = _guarded(job).update(
+                status=statuses.failed, stage="failed", progress_message=text, finished_at=now, **error_fields
+            )
+            new_status = statuses.failed
+        if not updated:
+            return None
+        job.status = new_status
+        record_event(job, status=new_status, message=f"{text}; {'requeued' if new_status == statuses.pending else 'failed'}",
+                     data={"error_code": "WORKER_LOST"})
+        if new_status == statuses.pending:
+            job_wake_workers(job.job_kind)
+    logger.warning("%s job %s recovered: %s → %s", job.job_kind, job.pk, text, new_status)
+    return new_status
+
+
+def sweep_stale_jobs() -> dict[str, int]:
+    """Recover jobs whose heartbeat is older than their kind's timeout, and wake due retries."""
+    now = timezone.now()
+    summary = {"recovered": 0, "woken": 0}
+    for kind, model in job_models().items():
+        statuses = model.job_statuses
+        cutoff = now - timedelta(seconds=model.job_timeout_seconds())
+        for job in model.objects.filter(status=statuses.processing, heartbeat_at__lt=cutoff):
+            if job_recover(job):
+                summary["recovered"] += 1
+        due = model.objects.filter(status=statuses.pending, next_attempt_at__lte=now).count()
+        if due:
+            with transaction.atomic():
+                job_wake_workers(kind, count=min(due, settings.Q_WORKERS))
+            summary["woken"] += min(due, settings.Q_WORKERS)
+    retention_cutoff = now - timedelta(days=settings.PROGRESS_EVENT_RETENTION_DAYS)
+    ProgressEvent.objects.filter(created_at__lt=retention_cutoff).delete()
+    return summary
+
+
+def worker_beat(worker_name: str | None = None) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_name=(worker_name or worker_identity())[:200], defaults={"beat_at": timezone.now()}
+    )

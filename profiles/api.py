@@ -1,0 +1,200 @@
+"""Profile endpoints: one APIView per operation, thin, in the spec's envelope."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobs.api_envelope import ApiError, error_body, ok
+from profiles import selectors, services
+from profiles.filters import ContentFilter
+from profiles.models import Content, PrimaryProfile, ProfileJob, Source
+from profiles.similarity import similar_profiles
+
+
+def clean_username(raw: str) -> str:
+    try:
+        return services.normalize_username(raw)
+    except services.InvalidUsername as error:
+        raise ApiError(str(error), status_code=400, error_code="INVALID_USERNAME") from None
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _profile_or_404(username: str) -> PrimaryProfile:
+    profile = PrimaryProfile.objects.filter(username=username).first()
+    if profile is None:
+        raise ApiError(f"Profile {username} not found", status_code=404, error_code="PROFILE_NOT_FOUND")
+    return profile
+
+
+class ProfileRequestApi(APIView):
+    class Input(serializers.Serializer):
+        source = serializers.ChoiceField(choices=Source.choices, default=Source.FRONTEND)
+
+    @extend_schema(parameters=[OpenApiParameter("source", str, enum=Source.values)], request=None)
+    def post(self, request, username):
+        username = clean_username(username)
+        data = validated(self.Input, request.query_params)
+        try:
+            result = services.profile_request(username=username, source=data["source"])
+        except services.QueueUnavailable as error:
+            raise ApiError(str(error), status_code=503, error_code="QUEUE_UNAVAILABLE", queued=False) from None
+        return ok(result)
+
+
+class ProfileBulkRequestApi(APIView):
+    class Input(serializers.Serializer):
+        usernames = serializers.ListField(child=serializers.CharField(allow_blank=True), min_length=1, max_length=100)
+        source = serializers.ChoiceField(choices=Source.choices, default=Source.BULK)
+
+    @extend_schema(request=Input)
+    def post(self, request):
+        data = validated(self.Input, request.data)
+        results = services.profile_bulk_request(usernames=data["usernames"], source=data["source"])
+        queued = sum(1 for r in results if r["success"] and r["data"]["queued"])
+        return ok({"results": results, "total": len(results), "queued": queued,
+                   "failed": sum(1 for r in results if not r["success"])})
+
+
+class ProfileStatusApi(APIView):
+    def get(self, request, username):
+        username = clean_username(username)
+        try:
+            return ok(selectors.profile_status(username))
+        except DatabaseError as error:
+            # The spec's ERROR state, with an honest HTTP status: the check itself failed.
+            body = error_body("Failed to check profile status; please retry", "STATUS_CHECK_FAILED")
+            body["data"] = {
+                "completed": False,
+                "status": "ERROR",
+                "message": f"Error checking status: {type(error).__name__}",
+                "error_type": "system_error",
+                "retry_recommended": True,
+                "next_action": "retry_status_check",
+            }
+            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "15"})
+
+
+def _latest_job_or_404(username: str) -> ProfileJob:
+    job = ProfileJob.objects.filter(username=username).order_by("-timestamp").first()
+    if job is None:
+        raise ApiError(f"No profile job for {username}", status_code=404, error_code="JOB_NOT_FOUND")
+    return job
+
+
+class ProfileCancelApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=None)
+    def post(self, request, username):
+        username = clean_username(username)
+        services.profile_job_cancel(job=_latest_job_or_404(username), by=request.user.get_username())
+        return ok(selectors.profile_status(username))
+
+
+class ProfileRetryApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=None)
+    def post(self, request, username):
+        username = clean_username(username)
+        services.profile_job_retry(job=_latest_job_or_404(username), by=request.user.get_username())
+        return ok(selectors.profile_status(username))
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    profile_name = serializers.CharField(source="full_name")
+    followers = serializers.IntegerField(source="followers_count")
+    following = serializers.IntegerField(source="following_count")
+    profile_image_url = serializers.CharField(source="profile_pic_url")
+    reels_count = serializers.IntegerField(source="total_reels")
+    average_views = serializers.FloatField(source="mean_views")
+    profile_type = serializers.SerializerMethodField()
+    url = serializers.CharField(source="instagram_url")
+
+    class Meta:
+        model = PrimaryProfile
+        fields = [
+            "username", "profile_name", "followers", "following", "posts_count", "profile_image_url", "bio",
+            "is_verified", "is_private", "is_business_account", "reels_count", "average_views", "median_views",
+            "std_views", "total_views", "total_likes", "total_comments", "primary_category", "engagement_metrics",
+            "content_stats", "profile_type", "url", "created_at", "last_scraped_at",
+        ]
+
+    def get_profile_type(self, profile) -> str:
+        return "primary"
+
+
+class ProfileDetailApi(APIView):
+    @extend_schema(responses=ProfileOutput)
+    def get(self, request, username):
+        return ok(ProfileOutput(_profile_or_404(clean_username(username))).data)
+
+
+class ReelOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Content
+        fields = [
+            "content_id", "shortcode", "content_type", "url", "description", "transcript", "hashtags", "keywords",
+            "view_count", "like_count", "comment_count", "engagement_rate", "outlier_score", "video_duration",
+            "is_pinned", "date_posted", "username",
+        ]
+
+
+class ProfileReelsApi(APIView):
+    class Input(serializers.Serializer):
+        sort_by = serializers.ChoiceField(choices=["popular", "recent", "oldest"], default="popular")
+        limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+        offset = serializers.IntegerField(min_value=0, default=0)
+
+    @extend_schema(parameters=[Input, ContentFilter], responses=ReelOutput(many=True))
+    def get(self, request, username):
+        username = clean_username(username)
+        paging = validated(self.Input, request.query_params)
+        _profile_or_404(username)
+        filterset = ContentFilter(request.query_params, queryset=Content.objects.for_reels_page(username, sort_by=paging["sort_by"]))
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        reels = filterset.qs
+        total = reels.count()
+        start, stop = paging["offset"], paging["offset"] + paging["limit"]
+        return ok({
+            "reels": ReelOutput(reels[start:stop], many=True).data,
+            "total_count": total,
+            "limit": paging["limit"],
+            "offset": paging["offset"],
+            "isLastPage": stop >= total,
+        })
+
+
+class ProfileSimilarApi(APIView):
+    class Input(serializers.Serializer):
+        limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+    def get(self, request, username):
+        base = _profile_or_404(clean_username(username))
+        limit = validated(self.Input, request.query_params)["limit"]
+        results = similar_profiles(base, limit=limit)
+        return ok([
+            {
+                "rank": rank,
+                "username": s.profile.username,
+                "profile_name": s.profile.full_name,
+                "followers": s.profile.followers_count,
+                "profile_image_url": s.profile.profile_pic_url,
+                "primary_category": s.profile.primary_category,
+                "is_verified": s.profile.is_verified,
+                "similarity_score": s.score,
+                "score_components": s.components,
+                "shared_hashtags": s.shared_hashtags,
+            }
+            for rank, s in enumerate(results, start=1)
+        ])

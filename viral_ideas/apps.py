@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ViralIdeasConfig(AppConfig):
+    name = "viral_ideas"
+    verbose_name = "Viral ideas"

@@ -1,0 +1,204 @@
+"""ViralSpot settings. Every value comes from an environment variable (see .env.example)."""
+
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from viralspot.env import (
+    database_from_url,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Local state of the embedded default (SQLite file, generated secret, staff password); git-ignored.
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    configured = env_str("SECRET_KEY")
+    if configured:
+        return configured
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production).")
+    # Local default: generated once and kept, so sessions and tokens survive restarts.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_q",
+    "jobs",
+    "profiles",
+    "viral_ideas",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "viralspot.urls"
+ASGI_APPLICATION = "viralspot.asgi.application"
+WSGI_APPLICATION = "viralspot.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", "sqlite:///viralspot.sqlite3"), sqlite_dir=VAR_DIR
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    # Shared by every web process, so throttling counts one client once, not once per process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Under uvicorn nothing else serves the admin's CSS in the embedded default; production puts a
+# reverse proxy or CDN in front of `collectstatic` output and turns this off.
+SERVE_STATIC = env_bool("SERVE_STATIC", True)
+
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "jobs.api_envelope.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "120/min"),
+        "user": env_str("API_USER_RATE", "600/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ViralSpot API",
+    "DESCRIPTION": "Profiles, viral-ideas analyses and content-generation jobs, all run as background jobs.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Background worker (django-q2) ----------------------------------------------------------
+# Our own job rows are the truth (status, priority, progress, attempts); django-q2 only delivers
+# "there is work of kind K" wake-ups to worker processes, so losing or repeating one is harmless.
+Q_WORKERS = env_int("Q_WORKERS", 2, minimum=1)
+JOB_TASK_TIMEOUT_SECONDS = env_int("JOB_TASK_TIMEOUT_SECONDS", 900, minimum=10)
+Q_CLUSTER = {
+    "name": env_str("Q_CLUSTER_NAME", "viralspot"),
+    "workers": Q_WORKERS,
+    # A wake-up drains jobs for at most this long; django-q2 kills a task that runs longer.
+    "timeout": JOB_TASK_TIMEOUT_SECONDS,
+    # Must exceed timeout, or the broker hands a still-running wake-up to a second worker.
+    "retry": JOB_TASK_TIMEOUT_SECONDS + 60,
+    # Our own retry/backoff lives in the job core; django-q2 must not re-run wake-ups itself.
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "poll": 0.2,
+    "label": "Worker (django-q2)",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Job core ---------------------------------------------------------------------------------
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+# Backoff before retry n (n = attempts so far): 2^n minutes, capped.
+JOB_BACKOFF_CAP_MINUTES = env_int("JOB_BACKOFF_CAP_MINUTES", 30, minimum=1)
+# How often the sweeper runs (recovers jobs whose worker died, wakes due retries).
+JOB_SWEEP_INTERVAL_MINUTES = env_int("JOB_SWEEP_INTERVAL_MINUTES", 1, minimum=1)
+PROGRESS_EVENT_RETENTION_DAYS = env_int("PROGRESS_EVENT_RETENTION_DAYS", 30, minimum=1)
+
+# --- Profiles ----------------------------------------------------------------------------------
+# A PROCESSING profile job whose heartbeat is older than this is presumed dead and recovered.
+PROFILE_JOB_TIMEOUT_SECONDS = env_int("PROFILE_JOB_TIMEOUT_SECONDS", 300, minimum=1)
+PROFILE_REELS_LIMIT = env_int("PROFILE_REELS_LIMIT", 50, minimum=1)
+# A finished profile requested again within this window answers "recently_completed".
+PROFILE_RECENT_WINDOW_MINUTES = env_int("PROFILE_RECENT_WINDOW_MINUTES", 10, minimum=1)
+
+INSTAGRAM_PROVIDER = env_choice("INSTAGRAM_PROVIDER", "offline", {"offline", "instaloader"})
+OFFLINE_DATA_DIR = Path(env_str("OFFLINE_DATA_DIR", str(BASE_DIR / "sample_data" / "instagram")))
+# Simulated network latency per provider call, so a local run shows its stages; 0 in tests.
+OFFLINE_PROVIDER_DELAY_SECONDS = env_float("OFFLINE_PROVIDER_DELAY_SECONDS", 1.0, minimum=0)
+INSTALOADER_SESSION_FILE = env_str("INSTALOADER_SESSION_FILE")
+INSTALOADER_SESSION_USERNAME = env_str("INSTALOADER_SESSION_USERNAME")
+INSTALOADER_REQUEST_TIMEOUT = env_float("INSTALOADER_REQUEST_TIMEOUT", 30.0, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from jobs.api import AuthTokenApi, HealthApi
+from viralspot import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", HealthApi.as_view(), name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include("profiles.urls")),
+]
+
+handler404 = "viralspot.views.not_found"
+handler500 = "viralspot.views.server_error"
