@@ -1,0 +1,136 @@
+"""Personas and factories shared by every test.
+
+Personas: alice (creator), bob (another creator), staff, anonymous — each with an API client
+that authenticates the way real clients do (a token in the Authorization header).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone as dt_timezone
+import zlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+SAMPLE_DATA_DIR = Path(django_settings.BASE_DIR) / "sample_data" / "instagram"
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="alice-password-1")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password="bob-password-1")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)
+
+
+@pytest.fixture(autouse=True)
+def _fast_offline_provider(settings):
+    """Tests never wait for simulated latency unless they ask for it."""
+    settings.OFFLINE_PROVIDER_DELAY_SECONDS = 0
+
+
+@pytest.fixture
+def instagram_dir(tmp_path, settings):
+    """An empty offline-provider folder that the app reads; fill it with write_account."""
+    folder = tmp_path / "instagram"
+    folder.mkdir()
+    settings.OFFLINE_DATA_DIR = folder
+    return folder
+
+
+@pytest.fixture
+def write_account(instagram_dir):
+    """Write `<username>.json` in the Apify shape with the given view counts (newest first)."""
+
+    def write(
+        username: str,
+        views: list[int],
+        *,
+        private: bool = False,
+        followers: int = 10_000,
+        captions: list[str] | None = None,
+        hashtags: list[list[str]] | None = None,
+        category: str = "Creator",
+    ) -> Path:
+        start = datetime(2026, 10, 31, 18, 0, tzinfo=dt_timezone.utc)
+        reels = []
+        for index, count in enumerate(views):
+            tags = hashtags[index] if hashtags else ["sample", f"tag{index % 3}"]
+            reels.append({
+                "id": f"{zlib.crc32(username.encode()) % 10**8}{index:04d}",
+                "shortCode": f"{username.replace('.', '').replace('_', '')[:6]}{index:05d}",
+                "url": f"https://www.instagram.com/reel/{username}{index}/",
+                "caption": (captions[index] if captions else f"Reel number {index}") + " " + " ".join(f"#{t}" for t in tags),
+                "hashtags": tags,
+                "timestamp": (start - timedelta(days=index)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "likesCount": count // 20,
+                "commentsCount": count // 400,
+                "videoViewCount": count,
+                "videoDuration": 30.0,
+                "isPinned": False,
+                "ownerUsername": username,
+                "type": "Video",
+                "productType": "clips",
+            })
+        document = {
+            "profile": {
+                "username": username,
+                "fullName": username.title(),
+                "biography": f"Bio of {username}",
+                "followersCount": followers,
+                "followsCount": 100,
+                "postsCount": len(views),
+                "verified": False,
+                "private": private,
+                "isBusinessAccount": True,
+                "businessCategoryName": category,
+                "profilePicUrl": "",
+                "externalUrl": "",
+                "id": str(zlib.crc32(username.encode())),
+            },
+            "reels": [] if private else reels,
+        }
+        path = instagram_dir / f"{username}.json"
+        path.write_text(json.dumps(document))
+        return path
+
+    return write

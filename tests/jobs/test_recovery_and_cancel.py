@@ -1,0 +1,158 @@
+"""Recovery of jobs whose worker died, cooperative cancel, retry — and that a job is done once."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from jobs.errors import JobInterrupted
+from jobs.models import ProgressEvent
+from jobs.runner import run_claimed_job
+from jobs.services import (
+    JobStateError,
+    job_cancel,
+    job_claim,
+    job_complete,
+    job_report_progress,
+    job_retry,
+    sweep_stale_jobs,
+)
+from profiles.models import PrimaryProfile, ProfileJob
+
+pytestmark = pytest.mark.django_db
+
+
+def running_job(username="runner", *, heartbeat_age_seconds=0, attempts_before=0):
+    ProfileJob.objects.create(username=username, source="frontend", priority="HIGH", attempts=attempts_before)
+    job = job_claim(ProfileJob, worker_name="dead-host:4242")
+    ProfileJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=heartbeat_age_seconds), stage="analyzing_content"
+    )
+    job.refresh_from_db()
+    return job
+
+
+def test_the_sweeper_requeues_a_job_whose_heartbeat_is_older_than_its_timeout(settings, django_capture_on_commit_callbacks):
+    settings.PROFILE_JOB_TIMEOUT_SECONDS = 60
+    stale = running_job("stale_one", heartbeat_age_seconds=61)
+    fresh = running_job("fresh_one", heartbeat_age_seconds=5)
+    wakeups_before = OrmQ.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = sweep_stale_jobs()
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert summary["recovered"] == 1
+    assert stale.status == "PENDING"
+    assert stale.error_code == "WORKER_LOST"
+    assert stale.error_stage == "analyzing_content"
+    assert "dead-host:4242" in stale.error_message
+    assert stale.next_attempt_at <= timezone.now()
+    assert fresh.status == "PROCESSING"
+    assert OrmQ.objects.count() > wakeups_before
+    assert ProgressEvent.objects.filter(job_id=stale.pk, data__error_code="WORKER_LOST").exists()
+
+
+def test_a_stale_job_on_its_last_attempt_fails_instead(settings):
+    settings.PROFILE_JOB_TIMEOUT_SECONDS = 60
+    job = running_job("last_try", heartbeat_age_seconds=120, attempts_before=2)
+    assert job.attempts == 3
+
+    sweep_stale_jobs()
+
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("FAILED", "WORKER_LOST")
+    assert job.finished_at is not None
+
+
+def test_a_worker_presumed_dead_can_no_longer_write_once_its_job_was_handed_on(settings, write_account):
+    """The fencing token makes "done once" hold even if the first worker was only slow."""
+    settings.PROFILE_JOB_TIMEOUT_SECONDS = 60
+    write_account("slowpoke", [100, 200, 300])
+    first_attempt = running_job("slowpoke", heartbeat_age_seconds=600)
+    sweep_stale_jobs()
+    second_attempt = job_claim(ProfileJob, worker_name="healthy-host:1")
+    assert second_attempt.attempts == 2
+
+    with pytest.raises(JobInterrupted):
+        job_report_progress(first_attempt, stage="finalizing", percentage=95, message="late")
+    with pytest.raises(JobInterrupted):
+        with transaction.atomic():
+            PrimaryProfile.objects.create(username="slowpoke")
+            job_complete(first_attempt)
+    assert not PrimaryProfile.objects.filter(username="slowpoke").exists()
+
+    assert run_claimed_job(second_attempt) == "COMPLETED"
+    assert PrimaryProfile.objects.filter(username="slowpoke").count() == 1
+    assert ProgressEvent.objects.filter(job_id=second_attempt.pk, status="COMPLETED").count() == 1
+
+
+def test_cancelling_a_pending_job_keeps_workers_away_from_it():
+    ProfileJob.objects.create(username="never_mind", source="frontend", priority="HIGH")
+    job = ProfileJob.objects.get(username="never_mind")
+
+    job_cancel(job, reason="Cancelled by alice")
+
+    job.refresh_from_db()
+    assert job.status == "CANCELLED"
+    assert job.finished_at is not None
+    assert job_claim(ProfileJob) is None
+
+
+def test_a_running_job_stops_at_its_next_progress_report_after_a_cancel(write_account):
+    write_account("stop_me", [10, 20, 30])
+    job = running_job("stop_me")
+
+    job_cancel(ProfileJob.objects.get(pk=job.pk), reason="Cancelled by staff")
+    final_status = run_claimed_job(job)
+
+    assert final_status == "CANCELLED"
+    assert not PrimaryProfile.objects.filter(username="stop_me").exists()
+    assert not ProgressEvent.objects.filter(job_id=job.pk, stage="initializing").exists()
+
+
+@pytest.mark.parametrize("status", ["COMPLETED", "FAILED", "CANCELLED"])
+def test_a_finished_job_cannot_be_cancelled(status):
+    job = ProfileJob.objects.create(username="done_already", source="api", priority="MEDIUM", status=status)
+
+    with pytest.raises(JobStateError) as refused:
+        job_cancel(job)
+
+    assert refused.value.current_status == status
+
+
+def test_retry_puts_a_failed_job_back_with_a_fresh_attempt_budget(django_capture_on_commit_callbacks):
+    job = ProfileJob.objects.create(
+        username="try_again", source="api", priority="MEDIUM", status="FAILED", attempts=3,
+        error_message="429", error_code="RATE_LIMITED", finished_at=timezone.now(),
+    )
+    wakeups_before = OrmQ.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_retry(job)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error_code, job.error_message) == ("PENDING", 0, "", None)
+    assert job.finished_at is None
+    assert OrmQ.objects.count() == wakeups_before + 1
+
+
+@pytest.mark.parametrize("status", ["PENDING", "PROCESSING", "COMPLETED"])
+def test_only_failed_or_cancelled_jobs_can_be_retried(status):
+    job = ProfileJob.objects.create(username="not_retryable", source="api", priority="MEDIUM", status=status)
+
+    with pytest.raises(JobStateError):
+        job_retry(job)
+
+
+def test_retrying_an_old_job_while_another_is_active_for_the_username_is_refused():
+    old = ProfileJob.objects.create(username="twice", source="api", priority="MEDIUM", status="FAILED")
+    ProfileJob.objects.create(username="twice", source="api", priority="MEDIUM")
+
+    with pytest.raises(JobStateError):
+        job_retry(old)
+    old.refresh_from_db()
+    assert old.status == "FAILED"
