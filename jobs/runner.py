@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 from jobs import services
@@ -53,7 +53,9 @@ def run_jobs(kind: str, *, time_budget_seconds: float | None = None) -> int:
     deadline = time.monotonic() + budget
     ran = 0
     while time.monotonic() < deadline:
-        close_old_connections()
+        if not connection.in_atomic_block:
+            # A long drain outlives CONN_MAX_AGE; never close a caller's open transaction.
+            close_old_connections()
         job = services.job_claim(model, q_task_id=current_q_task_id)
         if job is None:
             break
