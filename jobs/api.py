@@ -6,14 +6,15 @@ from datetime import timedelta
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.api_envelope import ok
+from jobs.api_envelope import envelope_schema, error_schema, ok
 from jobs.models import WorkerHeartbeat
 
 WORKER_ALIVE_WITHIN = timedelta(minutes=3)
@@ -24,7 +25,7 @@ class AuthTokenApi(APIView):
 
     authentication_classes = []
 
-    @extend_schema(request=AuthTokenSerializer)
+    @extend_schema(request=AuthTokenSerializer, responses={200: envelope_schema("AuthTokenAnswer"), 400: error_schema()})
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -39,7 +40,7 @@ class HealthApi(APIView):
     authentication_classes = []
     throttle_classes = []
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
     def get(self, request):
         try:
             with connection.cursor() as cursor:

@@ -6,13 +6,14 @@ Error:   {"success": false, "detail": "…", "error_code": "…", "timestamp": "
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils import timezone
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -95,3 +96,32 @@ def exception_handler(exc, context):
         extra["errors"] = detail
     response.data = error_body(_first_message(detail), _CODES.get(response.status_code, "ERROR"), **extra)
     return response
+
+
+def envelope_schema(name: str, data=None):
+    """OpenAPI shape of a success answer whose `data` is `data` (a serializer or free-form)."""
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name=name,
+        fields={
+            "success": serializers.BooleanField(),
+            "data": data if data is not None else serializers.JSONField(),
+            "message": serializers.CharField(required=False),
+        },
+    )
+
+
+@functools.cache
+def error_schema():
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name="Error",
+        fields={
+            "success": serializers.BooleanField(),
+            "detail": serializers.CharField(),
+            "error_code": serializers.CharField(),
+            "timestamp": serializers.DateTimeField(),
+        },
+    )

@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.api_envelope import ApiError, error_body, ok
+from jobs.api_envelope import ApiError, envelope_schema, error_body, error_schema, ok
 from profiles import selectors, services
 from profiles.filters import ContentFilter
 from profiles.models import Content, PrimaryProfile, ProfileJob, Source
@@ -39,7 +39,11 @@ class ProfileRequestApi(APIView):
     class Input(serializers.Serializer):
         source = serializers.ChoiceField(choices=Source.choices, default=Source.FRONTEND)
 
-    @extend_schema(parameters=[OpenApiParameter("source", str, enum=Source.values)], request=None)
+    @extend_schema(
+        parameters=[OpenApiParameter("source", str, enum=Source.values)],
+        request=None,
+        responses={200: envelope_schema("ProfileRequestAnswer"), 400: error_schema(), 503: error_schema()},
+    )
     def post(self, request, username):
         username = clean_username(username)
         data = validated(self.Input, request.query_params)
@@ -55,7 +59,7 @@ class ProfileBulkRequestApi(APIView):
         usernames = serializers.ListField(child=serializers.CharField(allow_blank=True), min_length=1, max_length=100)
         source = serializers.ChoiceField(choices=Source.choices, default=Source.BULK)
 
-    @extend_schema(request=Input)
+    @extend_schema(request=Input, responses={200: envelope_schema("ProfileBulkRequestAnswer"), 400: error_schema()})
     def post(self, request):
         data = validated(self.Input, request.data)
         results = services.profile_bulk_request(usernames=data["usernames"], source=data["source"])
@@ -65,6 +69,7 @@ class ProfileBulkRequestApi(APIView):
 
 
 class ProfileStatusApi(APIView):
+    @extend_schema(responses={200: envelope_schema("ProfileStatusAnswer"), 400: error_schema(), 503: error_schema()})
     def get(self, request, username):
         username = clean_username(username)
         try:
@@ -93,7 +98,7 @@ def _latest_job_or_404(username: str) -> ProfileJob:
 class ProfileCancelApi(APIView):
     permission_classes = [permissions.IsAdminUser]
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: envelope_schema("ProfileCancelAnswer"), 409: error_schema()})
     def post(self, request, username):
         username = clean_username(username)
         services.profile_job_cancel(job=_latest_job_or_404(username), by=request.user.get_username())
@@ -103,7 +108,7 @@ class ProfileCancelApi(APIView):
 class ProfileRetryApi(APIView):
     permission_classes = [permissions.IsAdminUser]
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: envelope_schema("ProfileRetryAnswer"), 409: error_schema()})
     def post(self, request, username):
         username = clean_username(username)
         services.profile_job_retry(job=_latest_job_or_404(username), by=request.user.get_username())
@@ -134,7 +139,7 @@ class ProfileOutput(serializers.ModelSerializer):
 
 
 class ProfileDetailApi(APIView):
-    @extend_schema(responses=ProfileOutput)
+    @extend_schema(responses={200: envelope_schema("ProfileAnswer", ProfileOutput()), 404: error_schema()})
     def get(self, request, username):
         return ok(ProfileOutput(_profile_or_404(clean_username(username))).data)
 
@@ -155,7 +160,7 @@ class ProfileReelsApi(APIView):
         limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
         offset = serializers.IntegerField(min_value=0, default=0)
 
-    @extend_schema(parameters=[Input, ContentFilter], responses=ReelOutput(many=True))
+    @extend_schema(parameters=[Input], responses={200: envelope_schema("ProfileReelsAnswer"), 400: error_schema()})
     def get(self, request, username):
         username = clean_username(username)
         paging = validated(self.Input, request.query_params)
@@ -179,6 +184,7 @@ class ProfileSimilarApi(APIView):
     class Input(serializers.Serializer):
         limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
+    @extend_schema(parameters=[Input], responses={200: envelope_schema("SimilarProfilesAnswer"), 404: error_schema()})
     def get(self, request, username):
         base = _profile_or_404(clean_username(username))
         limit = validated(self.Input, request.query_params)["limit"]
