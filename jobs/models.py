@@ -57,6 +57,9 @@ class TrackedJob(models.Model):
     duration_seconds = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True, default="")
     error_stage = models.CharField(max_length=64, blank=True, default="")
+    # Whether the last error was of a kind another attempt may get past (rate limit, lost
+    # worker) — what a FAILED job's "retry eligible" answer rests on.
+    error_retryable = models.BooleanField(default=False)
     # Fencing token of the current attempt: every write by a worker is guarded by it, so a
     # worker that lost the job (cancelled, or presumed dead and recovered) cannot touch it.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)

@@ -124,6 +124,7 @@ def job_claim(
                 finished_at=None,
                 error_code="",
                 error_stage="",
+                error_retryable=False,
                 **{model.job_started_field: now, model.job_error_field: None},
             )
             if claimed:
@@ -228,7 +229,9 @@ def job_fail(job: TrackedJob, *, error: BaseException) -> str:
     text = (error.message if isinstance(error, JobError) else str(error)) or type(error).__name__
     now = timezone.now()
     failed_stage = job.stage
-    error_fields = {job.job_error_field: text, "error_code": error_code, "error_stage": failed_stage}
+    error_fields = {
+        job.job_error_field: text, "error_code": error_code, "error_stage": failed_stage, "error_retryable": retryable,
+    }
     with transaction.atomic():
         if retryable and job.attempts < job.max_attempts:
             next_attempt_at = now + backoff_delay(job.attempts)
@@ -300,6 +303,7 @@ def job_retry(job: TrackedJob, *, reason: str = "Retry requested") -> TrackedJob
                 claim_token=None,
                 error_code="",
                 error_stage="",
+                error_retryable=False,
                 **{job.job_error_field: None},
             )
             job.refresh_from_db()
@@ -319,7 +323,9 @@ def job_recover(job: TrackedJob) -> str | None:
     statuses = job.job_statuses
     now = timezone.now()
     text = f"Worker {job.worker_name or '?'} stopped responding during '{job.stage}'"
-    error_fields = {job.job_error_field: text, "error_code": "WORKER_LOST", "error_stage": job.stage}
+    error_fields = {
+        job.job_error_field: text, "error_code": "WORKER_LOST", "error_stage": job.stage, "error_retryable": True,
+    }
     with transaction.atomic():
         if job.attempts < job.max_attempts:
             updated = _guarded(job).update(

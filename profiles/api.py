@@ -63,9 +63,15 @@ class ProfileBulkRequestApi(APIView):
     def post(self, request):
         data = validated(self.Input, request.data)
         results = services.profile_bulk_request(usernames=data["usernames"], source=data["source"])
-        queued = sum(1 for r in results if r["success"] and r["data"]["queued"])
-        return ok({"results": results, "total": len(results), "queued": queued,
-                   "failed": sum(1 for r in results if not r["success"])})
+        answers = [r["data"] for r in results if r["success"]]
+        return ok({
+            "results": results,
+            "total": len(results),
+            "queued": sum(1 for a in answers if a["profile_type"] == "new"),
+            "already_queued": sum(1 for a in answers if a.get("skip_reason") == "already_in_queue"),
+            "already_processed": sum(1 for a in answers if a["status"] == "exists"),
+            "failed": len(results) - len(answers),
+        })
 
 
 class ProfileStatusApi(APIView):

@@ -103,9 +103,9 @@ def _job_state(job: ProfileJob, durations: list[float]) -> dict:
     now = timezone.now()
     waiting_to_retry = job.is_waiting_to_retry
     if job.status == Status.FAILED:
-        # Permanent errors fail on the attempt that met them; a job that used up every attempt
-        # failed on transient errors, which a manual retry may get past.
-        retry_eligible = job.attempts >= job.max_attempts
+        # Only a job that ran out of attempts on transient errors may get past them on a
+        # manual retry; a permanent error (unknown or private account) would fail the same way.
+        retry_eligible = job.error_retryable
     else:
         retry_eligible = waiting_to_retry
     processing_stage = {
