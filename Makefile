@@ -19,7 +19,6 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 # Local default: DEBUG on (a secret key is generated and kept in var/), SQLite in var/.
-run: export DEBUG ?= true
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_staff

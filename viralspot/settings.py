@@ -20,7 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", False)
+# On by default for a local checkout (as healthchecks does); production sets DEBUG=false and
+# must then provide SECRET_KEY.
+DEBUG = env_bool("DEBUG", True)
 
 
 def _secret_key() -> str:
