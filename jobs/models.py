@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from jobs.querysets import BulkJobQuerySet, GenerationJobQuerySet, ProgressEventQuerySet
 
 
 def default_max_attempts() -> int:
@@ -138,6 +141,8 @@ class ProgressEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = ProgressEventQuerySet.as_manager()
+
     class Meta:
         db_table = "progress_events"
         ordering = ["id"]
@@ -158,3 +163,106 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_name} @ {self.beat_at:%H:%M:%S}"
+
+
+class BulkJob(models.Model):
+    """A batch of generation jobs created together; its progress is computed from them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
+    total = models.PositiveIntegerField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BulkJobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "bulk_jobs"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"bulk {self.id} ({self.total} articles)"
+
+
+class GenerationJob(TrackedJob):
+    """One article to research, write and optimise (story VIP-10211's generation_jobs)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Mode(models.TextChoices):
+        TOPIC = "topic"
+        KEYWORDS = "keywords"
+        TRENDS = "trends"
+        SPIN = "spin"
+
+    class Tone(models.TextChoices):
+        INFORMATIVE = "informative"
+        CASUAL = "casual"
+        PROFESSIONAL = "professional"
+        PERSUASIVE = "persuasive"
+        HUMOROUS = "humorous"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs")
+    bulk_job = models.ForeignKey(BulkJob, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    bulk_position = models.PositiveIntegerField(null=True, blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    topic = models.CharField(max_length=300, blank=True, default="")
+    keyphrase = models.CharField(max_length=100, blank=True, default="")
+    keywords = models.JSONField(default=list, blank=True)
+    source_text = models.TextField(blank=True, default="")
+    word_count = models.PositiveIntegerField(default=800)
+    tone = models.CharField(max_length=20, choices=Tone.choices, default=Tone.INFORMATIVE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    stage_progress = models.FloatField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    estimated_completion = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+    # What the pipeline decided and produced.
+    resolved_topic = models.CharField(max_length=300, blank=True, default="")
+    research_notes = models.JSONField(default=list, blank=True)
+    result_content = models.TextField(blank=True, default="")
+    meta_title = models.CharField(max_length=200, blank=True, default="")
+    meta_description = models.CharField(max_length=300, blank=True, default="")
+    result_word_count = models.PositiveIntegerField(null=True, blank=True)
+    seo_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    readability_score = models.FloatField(null=True, blank=True)
+    seo_checks = models.JSONField(default=list, blank=True)
+    writer = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GenerationJobQuerySet.as_manager()
+
+    job_kind = "generation"
+    job_statuses = JobStatuses(
+        pending=Status.QUEUED,
+        processing=Status.PROCESSING,
+        completed=Status.COMPLETED,
+        failed=Status.FAILED,
+        cancelled=Status.CANCELLED,
+    )
+    job_handler = "jobs.generation.generate_article"
+    job_claim_order = ("created_at",)
+    job_timeout_setting = "GENERATION_JOB_TIMEOUT_SECONDS"
+    job_started_field = "started_at"
+
+    class Meta:
+        db_table = "generation_jobs"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="generation_owner_created_idx"),
+            models.Index(fields=["status", "created_at"], name="generation_claim_idx"),
+            models.Index(fields=["mode", "status", "finished_at"], name="generation_mode_recent_idx"),
+            models.Index(fields=["bulk_job", "bulk_position"], name="generation_bulk_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} job {self.id} ({self.status})"
+

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from jobs import services
+from jobs.eta import remaining_while_running
 from jobs.models import TrackedJob
 
 
@@ -12,6 +17,14 @@ class JobProgress:
     def __init__(self, job: TrackedJob):
         self.job = job
         self.completed = False
+        # Median duration of recent similar jobs, set by a handler that wants an ETA per report.
+        self.typical_duration: float | None = None
+
+    def estimated_completion(self, percentage: float):
+        remaining = remaining_while_running(
+            percentage=percentage, elapsed=self.job.elapsed_seconds or 0.0, typical=self.typical_duration
+        )
+        return None if remaining is None else timezone.now() + timedelta(seconds=remaining)
 
     def report(
         self,
@@ -23,6 +36,14 @@ class JobProgress:
         fields: dict | None = None,
         data: dict | None = None,
     ) -> None:
+        fields, data = dict(fields or {}), dict(data or {})
+        model_fields = {f.name for f in type(self.job)._meta.concrete_fields}
+        eta = self.estimated_completion(percentage)
+        data["estimated_completion"] = eta.isoformat() if eta else None
+        if "estimated_completion" in model_fields:
+            fields["estimated_completion"] = eta
+        if stage_progress is not None and "stage_progress" in model_fields:
+            fields["stage_progress"] = stage_progress
         services.job_report_progress(
             self.job,
             stage=stage,

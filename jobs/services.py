@@ -6,6 +6,7 @@ with a guarded UPDATE (never read-then-write) and refuses with JobStateError whe
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -13,7 +14,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +23,9 @@ from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
 
 logger = logging.getLogger(__name__)
+
+# NOTIFY channel of progress events; jobs.streams listens on it.
+PROGRESS_CHANNEL = "viralspot_progress"
 
 
 class JobStateError(Exception):
@@ -53,7 +57,9 @@ def record_event(
     stage_progress: float | None = None,
     data: dict | None = None,
 ) -> ProgressEvent:
-    return ProgressEvent.objects.create(
+    """Append to the job's history and tell live streams (delivered when the transaction commits)."""
+    started = job.attempt_started_at
+    event = ProgressEvent.objects.create(
         job_kind=job.job_kind,
         job_id=job.pk,
         status=status,
@@ -62,8 +68,19 @@ def record_event(
         stage_progress=stage_progress,
         message=message[:500],
         attempt=job.attempts,
-        data=data or {},
+        data={"started_at": started.isoformat() if started else None, **(data or {})},
     )
+    notify_progress(event)
+    return event
+
+
+def notify_progress(event: ProgressEvent) -> None:
+    """PostgreSQL NOTIFY for the per-process listeners; other databases are polled instead."""
+    if connection.vendor != "postgresql":
+        return
+    payload = json.dumps({"id": event.pk, "kind": event.job_kind, "job": str(event.job_id)})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [PROGRESS_CHANNEL, payload])
 
 
 def job_wake_workers(kind: str, *, count: int = 1) -> None:
@@ -378,3 +395,46 @@ def worker_beat(worker_name: str | None = None) -> None:
     WorkerHeartbeat.objects.update_or_create(
         worker_name=(worker_name or worker_identity())[:200], defaults={"beat_at": timezone.now()}
     )
+
+
+# --- Generation and bulk jobs -------------------------------------------------------------------
+
+
+def generation_job_create(*, owner, bulk_job=None, bulk_position: int | None = None, **brief) -> "GenerationJob":
+    """Queue one article; `brief` holds mode, topic, keyphrase, keywords, source_text, word_count, tone."""
+    from jobs.models import GenerationJob
+
+    with transaction.atomic():
+        job = GenerationJob.objects.create(
+            owner=owner, bulk_job=bulk_job, bulk_position=bulk_position, stage="queued", **brief
+        )
+        label = f"{brief['mode']} article" + (f" {bulk_position} of {bulk_job.total}" if bulk_job else "")
+        job_created(job, message=f"Queued: {label}")
+    return job
+
+
+def bulk_job_create(*, owner, items: list[dict]) -> "BulkJob":
+    """Queue several articles as one bulk job (all or nothing)."""
+    from jobs.models import BulkJob
+
+    with transaction.atomic():
+        bulk = BulkJob.objects.create(owner=owner, total=len(items))
+        for position, brief in enumerate(items, start=1):
+            generation_job_create(owner=owner, bulk_job=bulk, bulk_position=position, **brief)
+    return bulk
+
+
+def bulk_job_cancel(*, bulk, reason: str = "Bulk job cancelled") -> dict:
+    """Cancel every article of the bulk job that has not finished; finished ones keep their result."""
+    cancelled, skipped = 0, 0
+    with transaction.atomic():
+        for job in bulk.jobs.select_for_update().order_by("bulk_position"):
+            try:
+                job_cancel(job, reason=reason)
+                cancelled += 1
+            except JobStateError:
+                skipped += 1
+        if bulk.cancelled_at is None:
+            bulk.cancelled_at = timezone.now()
+            bulk.save(update_fields=["cancelled_at", "updated_at"])
+    return {"cancelled": cancelled, "skipped": skipped}

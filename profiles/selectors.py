@@ -163,3 +163,39 @@ def profile_status(username: str) -> dict:
         return _not_found_state(username)
     durations = recent_durations(ProfileJob) if job.is_active else []
     return _job_state(job, durations)
+
+
+def profile_stream(job: ProfileJob):
+    """Stream source of one profile job (the status endpoint, pushed)."""
+    from jobs.selectors import latest_event_id
+    from jobs.streams import Snapshot, StreamSource
+
+    def snapshot() -> Snapshot:
+        current = ProfileJob.objects.get(pk=job.pk)
+        finished = current.is_finished
+        state = _job_state(current, recent_durations(ProfileJob) if current.is_active else [])
+        complete = None
+        if finished:
+            complete = {"job_id": str(current.pk), "username": current.username, "status": current.status,
+                        "error": {"message": current.error_message, "code": current.error_code} if current.error_message
+                        and current.status != Status.COMPLETED else None}
+            profile = PrimaryProfile.objects.filter(username=current.username).first()
+            if current.status == Status.COMPLETED and profile is not None:
+                complete["profile"] = _exists_state(profile)
+        return Snapshot(
+            progress={"job_id": str(current.pk), "username": current.username, "status": current.status,
+                      "progress": {"percentage": state["progress_percentage"], "stage": state["processing_stage"],
+                                   "message": state["progress_message"], "queue_position": state["queue_position"],
+                                   "estimated_time_remaining": state["estimated_time_remaining"]},
+                      "timestamp": timezone.now()},
+            finished=finished,
+            complete=complete,
+            last_event_id=latest_event_id("profile", [current.pk]),
+        )
+
+    def event_payload(event) -> dict:
+        return {"job_id": str(job.pk), "username": job.username, "status": event.status,
+                "progress": {"percentage": round(event.percentage, 1), "stage": event.stage, "message": event.message},
+                "timestamp": event.created_at}
+
+    return StreamSource(kind="profile", job_ids=[job.pk], snapshot=snapshot, event_payload=event_payload)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from profiles import api
+from profiles import api, stream_views
 
 
 class AnyUsernameConverter:
@@ -25,6 +25,7 @@ urlpatterns = [
     path("profile/<username:username>/retry", api.ProfileRetryApi.as_view(), name="profile-retry"),
     path("profile/<username:username>/reels", api.ProfileReelsApi.as_view(), name="profile-reels"),
     path("profile/<username:username>/posts", api.ProfileReelsApi.as_view(), name="profile-posts"),
+    path("profile/<username:username>/events", stream_views.profile_events, name="profile-events"),
     path("profile/<username:username>/similar", api.ProfileSimilarApi.as_view(), name="profile-similar"),
     path("profile/<username:username>", api.ProfileDetailApi.as_view(), name="profile-detail"),
 ]

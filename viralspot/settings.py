@@ -201,6 +201,24 @@ INSTALOADER_SESSION_FILE = env_str("INSTALOADER_SESSION_FILE")
 INSTALOADER_SESSION_USERNAME = env_str("INSTALOADER_SESSION_USERNAME")
 INSTALOADER_REQUEST_TIMEOUT = env_float("INSTALOADER_REQUEST_TIMEOUT", 30.0, minimum=1)
 
+# --- Content generation -----------------------------------------------------------------------
+GENERATION_JOB_TIMEOUT_SECONDS = env_int("GENERATION_JOB_TIMEOUT_SECONDS", 300, minimum=1)
+# offline (default): deterministic composer; openai: any OpenAI-compatible /v1/chat/completions.
+LLM_PROVIDER = env_choice("LLM_PROVIDER", "offline", {"offline", "openai"})
+LLM_BASE_URL = env_str("LLM_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0, minimum=1)
+# Extra .md/.txt documents for the research stage, besides the stored reels.
+RESEARCH_DOCS_DIR = Path(env_str("RESEARCH_DOCS_DIR", str(BASE_DIR / "sample_data" / "documents")))
+# Simulated thinking time per writing section of the offline writer, so a local run shows progress.
+GENERATION_STEP_DELAY_SECONDS = env_float("GENERATION_STEP_DELAY_SECONDS", 0.6, minimum=0)
+
+# --- Live progress (Server-Sent Events) ---------------------------------------------------------
+SSE_KEEPALIVE_SECONDS = env_float("SSE_KEEPALIVE_SECONDS", 15.0, minimum=0.1)
+# Polling fallback (SQLite): how often one per-process poller looks for new progress events.
+SSE_POLL_INTERVAL_SECONDS = env_float("SSE_POLL_INTERVAL_SECONDS", 1.0, minimum=0.05)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("profiles.urls")),
+    path("api/", include("jobs.urls")),
 ]
 
 handler404 = "viralspot.views.not_found"

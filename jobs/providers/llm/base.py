@@ -1,0 +1,75 @@
+"""What the generation pipeline (and later the viral-ideas composer) needs from a language model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from jobs.errors import PermanentJobError, RetryableJobError
+
+
+@dataclass(frozen=True)
+class ResearchNote:
+    """One ranked piece of the local knowledge base handed to the writer."""
+
+    source: str  # "reel" | "document"
+    title: str  # e.g. "@chef.tomas reel DcwVkAL172T" or a document's file name
+    text: str
+    score: float  # relevance to the brief, higher is better
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleBrief:
+    mode: str  # topic | keywords | trends | spin
+    topic: str  # the working topic (for trends: the topic picked from the stored reels)
+    keyphrase: str  # the SEO focus keyphrase
+    keywords: tuple[str, ...] = ()
+    tone: str = "informative"
+    word_count: int = 800
+    notes: tuple[ResearchNote, ...] = ()
+    source_text: str = ""  # spin mode: the text to rewrite
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    markdown: str  # "# Title" line, intro paragraph(s), "## " sections, a conclusion
+    model: str = ""  # which model/composer wrote it
+    usage: dict = field(default_factory=dict)
+
+
+# Called while writing with (fraction done 0..1, short message); lets the job report progress
+# and notice a cancel during a long generation.
+ProgressCallback = Callable[[float, str], None]
+
+
+class LLMUnavailable(RetryableJobError):
+    error_code = "LLM_UNAVAILABLE"
+
+
+class LLMRateLimited(RetryableJobError):
+    error_code = "LLM_RATE_LIMITED"
+
+
+class LLMTimeout(RetryableJobError):
+    error_code = "LLM_TIMEOUT"
+
+
+class LLMBadResponse(RetryableJobError):
+    """The endpoint answered, but not with a usable completion."""
+
+    error_code = "LLM_BAD_RESPONSE"
+
+
+class LLMRequestRejected(PermanentJobError):
+    """400/401/403/404/422: wrong key, unknown model, bad request — retrying will not help."""
+
+    error_code = "LLM_REQUEST_REJECTED"
+
+
+class LLMProvider(Protocol):
+    name: str
+
+    def write_article(self, brief: ArticleBrief, *, on_progress: ProgressCallback | None = None) -> Article:
+        """A structured article for the brief, about brief.word_count words, in brief.tone."""

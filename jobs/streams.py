@@ -1,0 +1,283 @@
+"""Live progress over Server-Sent Events, for every job kind.
+
+Push, not poll: every progress event is written with a PostgreSQL NOTIFY (jobs.services), and
+each web process holds ONE listening connection (ProgressHub) that fans notifications out to
+all of its open streams, so a thousand browsers cost one database connection, not a thousand.
+On SQLite, which has no LISTEN, the hub polls the event table instead: one query per second per
+process while any stream is open.
+
+A stream sends `event: progress` frames (each with `id:` = the progress event's id), then one
+`event: complete` and closes; `event: error` for an unknown job. A client reconnecting with
+`Last-Event-ID` first receives what it missed. A comment line every SSE_KEEPALIVE_SECONDS keeps
+proxies from closing an idle stream, and a client that goes away cancels the stream (Django's
+ASGI handler cancels the response), which unsubscribes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import psycopg
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from jobs.models import ProgressEvent
+from jobs.services import PROGRESS_CHANNEL
+
+logger = logging.getLogger(__name__)
+
+
+class Subscription:
+    """One open stream's mailbox: woken whenever an event of one of its jobs is written."""
+
+    def __init__(self, hub: "ProgressHub", keys: list[tuple[str, str]]):
+        self.hub, self.keys = hub, keys
+        self.wakeups: asyncio.Queue[int] = asyncio.Queue()
+
+    def close(self) -> None:
+        self.hub.unsubscribe(self)
+
+
+class ProgressHub:
+    """Per-process fan-out of progress notifications to the open streams of that process."""
+
+    def __init__(self):
+        self._subscribers: dict[tuple[str, str], set[Subscription]] = defaultdict(set)
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Database connections the hub holds right now (0 or 1), for health checks and tests.
+        self.open_connections = 0
+
+    @property
+    def stream_count(self) -> int:
+        return len({sub for subs in self._subscribers.values() for sub in subs})
+
+    def subscribe(self, kind: str, job_ids) -> Subscription:
+        self._ensure_running()
+        subscription = Subscription(self, [(kind, str(job_id)) for job_id in job_ids])
+        for key in subscription.keys:
+            self._subscribers[key].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        for key in subscription.keys:
+            subscribers = self._subscribers.get(key)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[key]
+
+    def _dispatch(self, kind: str, job_id: str, event_id: int) -> None:
+        for subscription in self._subscribers.get((kind, job_id), ()):
+            subscription.wakeups.put_nowait(event_id)
+
+    def _wake_everyone(self) -> None:
+        """After a reconnect nobody knows what was missed: every stream re-reads its history."""
+        for subscribers in list(self._subscribers.values()):
+            for subscription in subscribers:
+                subscription.wakeups.put_nowait(0)
+
+    def _ensure_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            self._task = loop.create_task(self._run(), name="progress-hub")
+
+    async def _run(self) -> None:
+        if connections["default"].vendor == "postgresql":
+            await self._listen()
+        else:
+            await self._poll()
+
+    async def _listen(self) -> None:
+        backoff = 0.5
+        while True:
+            connected = False
+            try:
+                conninfo = _conninfo(connections["default"].settings_dict)
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    connected = True
+                    self.open_connections += 1
+                    await conn.execute(f"LISTEN {PROGRESS_CHANNEL}")
+                    self._wake_everyone()
+                    backoff = 0.5
+                    async for notification in conn.notifies():
+                        payload = json.loads(notification.payload)
+                        self._dispatch(payload["kind"], payload["job"], payload["id"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarted or the network blipped: reconnect
+                logger.warning("progress listener lost its connection; reconnecting", exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+            finally:
+                if connected:
+                    self.open_connections -= 1
+
+    async def _poll(self) -> None:
+        last_id = await sync_to_async(_latest_event_id)()
+        while True:
+            await asyncio.sleep(settings.SSE_POLL_INTERVAL_SECONDS)
+            if not self._subscribers:
+                continue
+            try:
+                rows = await sync_to_async(_events_since)(last_id)
+            except Exception:
+                logger.warning("progress poller failed; retrying", exc_info=True)
+                continue
+            for event_id, kind, job_id in rows:
+                last_id = max(last_id, event_id)
+                self._dispatch(kind, str(job_id), event_id)
+
+
+def _conninfo(settings_dict: dict) -> str:
+    params = {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict.get("USER") or None,
+        "password": settings_dict.get("PASSWORD") or None,
+        "host": settings_dict.get("HOST") or None,
+        "port": settings_dict.get("PORT") or None,
+        "application_name": "viralspot-progress-listener",
+    }
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
+
+
+def _latest_event_id() -> int:
+    return ProgressEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _events_since(last_id: int) -> list[tuple[int, str, Any]]:
+    return list(ProgressEvent.objects.filter(id__gt=last_id).order_by("id").values_list("id", "job_kind", "job_id")[:1000])
+
+
+hub = ProgressHub()
+
+
+# --- Streams --------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What a stream needs to know about its job(s) right now."""
+
+    progress: dict  # data of an `event: progress` frame for the current state
+    finished: bool
+    complete: dict | None  # data of the final `event: complete` frame, once finished
+    last_event_id: int
+
+
+@dataclass
+class StreamSource:
+    """How one kind of stream reads its state; all callables are synchronous (run in a thread)."""
+
+    kind: str
+    job_ids: list
+    snapshot: Callable[[], Snapshot]
+    event_payload: Callable[[ProgressEvent], dict]
+
+
+def frame(event: str, data: dict, *, event_id: int | None = None) -> str:
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {event}")
+    lines.append("data: " + json.dumps(data, cls=DjangoJSONEncoder))
+    return "\n".join(lines) + "\n\n"
+
+
+def _events_after(source: StreamSource, after_id: int) -> list[ProgressEvent]:
+    return list(ProgressEvent.objects.for_job(source.kind, source.job_ids, after_id=after_id)[:500])
+
+
+async def stream_progress(source: StreamSource, *, last_event_id: int | None):
+    """The frames of one stream, from the resume point to the job's end."""
+    subscription = hub.subscribe(source.kind, source.job_ids)  # before reading, so nothing slips between
+    try:
+        yield f"retry: 3000\n: connected {timezone.now().isoformat()}\n\n"
+        snapshot = await sync_to_async(source.snapshot)()
+        last_sent = last_event_id or 0
+        if last_event_id:
+            for event in await sync_to_async(_events_after)(source, last_sent):
+                payload = await sync_to_async(source.event_payload)(event)
+                yield frame("progress", payload, event_id=event.pk)
+                last_sent = event.pk
+        else:
+            yield frame("progress", snapshot.progress, event_id=snapshot.last_event_id or None)
+            last_sent = snapshot.last_event_id
+        while not snapshot.finished:
+            try:
+                await asyncio.wait_for(subscription.wakeups.get(), timeout=settings.SSE_KEEPALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            while not subscription.wakeups.empty():  # coalesce a burst into one read
+                subscription.wakeups.get_nowait()
+            for event in await sync_to_async(_events_after)(source, last_sent):
+                payload = await sync_to_async(source.event_payload)(event)
+                yield frame("progress", payload, event_id=event.pk)
+                last_sent = event.pk
+            snapshot = await sync_to_async(source.snapshot)()
+        yield frame("complete", snapshot.complete or {}, event_id=max(last_sent, snapshot.last_event_id) or None)
+    finally:
+        subscription.close()
+
+
+def last_event_id_of(request) -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def sse_response(source: StreamSource, request) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        stream_progress(source, last_event_id=last_event_id_of(request)), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx must not buffer a stream
+    return response
+
+
+async def _single_frame(text: str):
+    yield text
+
+
+def sse_error(message: str, *, status: int = 404, **extra) -> StreamingHttpResponse:
+    """`event: error` for an unknown job, with a matching HTTP status (EventSource stops retrying)."""
+    body = frame("error", {"error": message, "timestamp": timezone.now(), **extra})
+    response = StreamingHttpResponse(_single_frame(body), content_type="text/event-stream", status=status)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def unauthenticated() -> JsonResponse:
+    response = JsonResponse(
+        {"success": False, "detail": "Authentication credentials were not provided.", "error_code": "NOT_AUTHENTICATED",
+         "timestamp": timezone.now().isoformat()},
+        status=401,
+    )
+    response["WWW-Authenticate"] = "Token"
+    return response
+
+
+async def stream_user(request):
+    """The caller, by `Authorization: Token …` (API clients) or the session cookie (pages)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Token "):
+        from rest_framework.authtoken.models import Token
+
+        key = header.removeprefix("Token ").strip()
+        token = await sync_to_async(lambda: Token.objects.select_related("user").filter(key=key).first())()
+        return token.user if token and token.user.is_active else None
+    user = await request.auser()
+    return user if user.is_authenticated else None
