@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,7 +27,7 @@ import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
+from django.db import close_old_connections, connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -34,6 +35,25 @@ from jobs.models import ProgressEvent
 from jobs.services import PROGRESS_CHANNEL
 
 logger = logging.getLogger(__name__)
+
+# Every database read of every stream runs on this small pool, so the database connections of a
+# web process stay bounded by its size (plus the one listener) however many browsers are watching.
+_stream_db_pool = ThreadPoolExecutor(max_workers=settings.SSE_DB_THREADS, thread_name_prefix="sse-db")
+
+
+def _read(func, *args):
+    close_old_connections()
+    return func(*args)
+
+
+async def db_read(func, *args):
+    """Run a synchronous ORM read on the stream pool."""
+    return await sync_to_async(_read, thread_sensitive=False, executor=_stream_db_pool)(func, *args)
+
+
+async def release_request_connection() -> None:
+    """Close what the request's own thread opened (auth, lookups) before the long stream starts."""
+    await sync_to_async(connections.close_all)()
 
 
 class Subscription:
@@ -93,7 +113,10 @@ class ProgressHub:
             self._task = loop.create_task(self._run(), name="progress-hub")
 
     async def _run(self) -> None:
-        if connections["default"].vendor == "postgresql":
+        mode = settings.PROGRESS_DELIVERY
+        if mode == "auto":
+            mode = "listen" if connections["default"].vendor == "postgresql" else "poll"
+        if mode == "listen":
             await self._listen()
         else:
             await self._poll()
@@ -124,13 +147,13 @@ class ProgressHub:
                     self.open_connections -= 1
 
     async def _poll(self) -> None:
-        last_id = await sync_to_async(_latest_event_id)()
+        last_id = await db_read(_latest_event_id)
         while True:
             await asyncio.sleep(settings.SSE_POLL_INTERVAL_SECONDS)
             if not self._subscribers:
                 continue
             try:
-                rows = await sync_to_async(_events_since)(last_id)
+                rows = await db_read(_events_since, last_id)
             except Exception:
                 logger.warning("progress poller failed; retrying", exc_info=True)
                 continue
@@ -203,11 +226,11 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
     subscription = hub.subscribe(source.kind, source.job_ids)  # before reading, so nothing slips between
     try:
         yield f"retry: 3000\n: connected {timezone.now().isoformat()}\n\n"
-        snapshot = await sync_to_async(source.snapshot)()
+        snapshot = await db_read(source.snapshot)
         last_sent = last_event_id or 0
         if last_event_id:
-            for event in await sync_to_async(_events_after)(source, last_sent):
-                payload = await sync_to_async(source.event_payload)(event)
+            for event in await db_read(_events_after, source, last_sent):
+                payload = await db_read(source.event_payload, event)
                 yield frame("progress", payload, event_id=event.pk)
                 last_sent = event.pk
         else:
@@ -221,11 +244,11 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
                 continue
             while not subscription.wakeups.empty():  # coalesce a burst into one read
                 subscription.wakeups.get_nowait()
-            for event in await sync_to_async(_events_after)(source, last_sent):
-                payload = await sync_to_async(source.event_payload)(event)
+            for event in await db_read(_events_after, source, last_sent):
+                payload = await db_read(source.event_payload, event)
                 yield frame("progress", payload, event_id=event.pk)
                 last_sent = event.pk
-            snapshot = await sync_to_async(source.snapshot)()
+            snapshot = await db_read(source.snapshot)
         yield frame("complete", snapshot.complete or {}, event_id=max(last_sent, snapshot.last_event_id) or None)
     finally:
         subscription.close()
@@ -277,7 +300,7 @@ async def stream_user(request):
         from rest_framework.authtoken.models import Token
 
         key = header.removeprefix("Token ").strip()
-        token = await sync_to_async(lambda: Token.objects.select_related("user").filter(key=key).first())()
+        token = await db_read(lambda: Token.objects.select_related("user").filter(key=key).first())
         return token.user if token and token.user.is_active else None
     user = await request.auser()
     return user if user.is_authenticated else None

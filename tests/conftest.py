@@ -134,3 +134,42 @@ def write_account(instagram_dir):
         return path
 
     return write
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real ASGI app under uvicorn in a background thread, on a free port (for live streams)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from jobs import streams
+    from viralspot.asgi import application
+
+    streams.hub = streams.ProgressHub()  # each server loop gets its own hub
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(application, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    # The stream pool's threads keep their connections; end them so the test database can be
+    # flushed and dropped.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -216,6 +216,10 @@ GENERATION_STEP_DELAY_SECONDS = env_float("GENERATION_STEP_DELAY_SECONDS", 0.6, 
 
 # --- Live progress (Server-Sent Events) ---------------------------------------------------------
 SSE_KEEPALIVE_SECONDS = env_float("SSE_KEEPALIVE_SECONDS", 15.0, minimum=0.1)
+# Threads (so database connections) one web process uses for all its streams' reads.
+SSE_DB_THREADS = env_int("SSE_DB_THREADS", 4, minimum=1)
+# auto: LISTEN/NOTIFY on PostgreSQL, polling elsewhere; "poll" forces polling everywhere.
+PROGRESS_DELIVERY = env_choice("PROGRESS_DELIVERY", "auto", {"auto", "listen", "poll"})
 # Polling fallback (SQLite): how often one per-process poller looks for new progress events.
 SSE_POLL_INTERVAL_SECONDS = env_float("SSE_POLL_INTERVAL_SECONDS", 1.0, minimum=0.05)
 
