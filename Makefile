@@ -41,6 +41,7 @@ sample-data: venv
 bench: venv
 	scripts/ensure_postgres.sh
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/viralspot_bench SECRET_KEY=bench $(PY) bench/run.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/viralspot_bench SECRET_KEY=bench $(PY) bench/sse_latency.py
 
 clean:
 	rm -rf var .pytest_cache test-artifacts

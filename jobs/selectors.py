@@ -198,15 +198,14 @@ def progress_from_event(event: ProgressEvent, mode: str) -> dict:
     }
 
 
-def generation_stream(job_id):
+def generation_stream(job: GenerationJob):
     """Stream source of one generation job."""
     from jobs.streams import Snapshot, StreamSource
 
-    mode_cache: dict = {}
+    job_id, mode = job.pk, job.mode
 
     def snapshot() -> Snapshot:
         job = GenerationJob.objects.get(pk=job_id)
-        mode_cache["mode"] = job.mode
         finished = job.status in FINISHED
         return Snapshot(
             progress={"job_id": str(job.pk), "status": job.status, "progress": generation_progress(job),
@@ -218,11 +217,12 @@ def generation_stream(job_id):
         )
 
     def event_payload(event: ProgressEvent) -> dict:
-        mode = mode_cache.get("mode") or GenerationJob.objects.values_list("mode", flat=True).get(pk=job_id)
         return {"job_id": str(job_id), "status": event.status, "progress": progress_from_event(event, mode),
                 "timestamp": event.created_at}
 
-    return StreamSource(kind="generation", job_ids=[job_id], snapshot=snapshot, event_payload=event_payload)
+    return StreamSource(
+        kind="generation", job_ids=[job_id], snapshot=snapshot, event_payload=event_payload, payload_reads_db=False
+    )
 
 
 def bulk_stream(bulk: BulkJob):

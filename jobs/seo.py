@@ -658,16 +658,21 @@ def compose_meta_description(doc: _Document, keyphrase: str, phrase: list[str]) 
         for b in blocks
         for s in split_sentences(b.plain_text)
     ]
+    shown = _capitalise(" ".join(keyphrase.split()))
     start = next((i for i, s in enumerate(sentences) if phrase and _contains(s, phrase)), None)
     lead = ""
     if start is None:
+        # No sentence names the keyphrase: it leads the description instead.
         start = 0
-        lead = f"{_capitalise(' '.join(keyphrase.split()))}: " if phrase else ""
-    description = (lead + sentences[start]) if sentences else lead.rstrip(": ") + "."
+        lead = f"{shown}: " if phrase else ""
+    if sentences:
+        description = _capitalise(lead + sentences[start])
+    else:
+        description = f"{shown}." if phrase else ""
     if len(description) > high:
         trimmed = _trim_words(description, high - 1) + "…"
         if phrase and not _contains(trimmed, phrase):
-            trimmed = _trim_words(f"{_capitalise(keyphrase)}: {description}", high - 1) + "…"
+            trimmed = _trim_words(f"{shown}: {description}", high - 1) + "…"
         return trimmed
     index = start + 1
     while index < len(sentences) and len(description) + 1 + len(sentences[index]) <= high:
@@ -681,7 +686,7 @@ def compose_meta_description(doc: _Document, keyphrase: str, phrase: list[str]) 
         if len(description) >= low:
             break
         if len(description) + 1 + len(closer) <= high:
-            description += " " + closer
+            description = f"{description} {closer}".lstrip()
     return description
 
 

@@ -13,7 +13,7 @@ async def generation_job_progress(request, job_id):
     await release_request_connection()
     if job is None:
         return sse_error("Job not found", job_id=str(job_id))
-    return sse_response(selectors.generation_stream(job.pk), request)
+    return sse_response(selectors.generation_stream(job), request)
 
 
 async def bulk_job_progress(request, bulk_id):

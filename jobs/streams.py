@@ -21,13 +21,13 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -42,8 +42,12 @@ _stream_db_pool = ThreadPoolExecutor(max_workers=settings.SSE_DB_THREADS, thread
 
 
 def _read(func, *args):
-    close_old_connections()
-    return func(*args)
+    try:
+        return func(*args)
+    except (OperationalError, InterfaceError):
+        # The pool thread's connection went stale (database restart): reconnect once.
+        connections["default"].close()
+        return func(*args)
 
 
 async def db_read(func, *args):
@@ -56,12 +60,16 @@ async def release_request_connection() -> None:
     await sync_to_async(connections.close_all)()
 
 
+# Put in every mailbox when the hub may have missed events (after a reconnect): re-read history.
+RESYNC = None
+
+
 class Subscription:
-    """One open stream's mailbox: woken whenever an event of one of its jobs is written."""
+    """One open stream's mailbox: receives each new event of its jobs (or RESYNC)."""
 
     def __init__(self, hub: "ProgressHub", keys: list[tuple[str, str]]):
         self.hub, self.keys = hub, keys
-        self.wakeups: asyncio.Queue[int] = asyncio.Queue()
+        self.mailbox: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
 
     def close(self) -> None:
         self.hub.unsubscribe(self)
@@ -96,15 +104,19 @@ class ProgressHub:
                 if not subscribers:
                     del self._subscribers[key]
 
-    def _dispatch(self, kind: str, job_id: str, event_id: int) -> None:
-        for subscription in self._subscribers.get((kind, job_id), ()):
-            subscription.wakeups.put_nowait(event_id)
+    def _wanted(self, kind: str, job_id: str) -> bool:
+        return (kind, job_id) in self._subscribers
 
-    def _wake_everyone(self) -> None:
-        """After a reconnect nobody knows what was missed: every stream re-reads its history."""
+    def _deliver(self, events: list[ProgressEvent]) -> None:
+        """Hand each event (read once, whatever the number of streams) to its job's streams."""
+        for event in sorted(events, key=lambda e: e.pk):
+            for subscription in self._subscribers.get((event.job_kind, str(event.job_id)), ()):
+                subscription.mailbox.put_nowait(event)
+
+    def _resync_everyone(self) -> None:
         for subscribers in list(self._subscribers.values()):
             for subscription in subscribers:
-                subscription.wakeups.put_nowait(0)
+                subscription.mailbox.put_nowait(RESYNC)
 
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
@@ -131,11 +143,17 @@ class ProgressHub:
                     connected = True
                     self.open_connections += 1
                     await conn.execute(f"LISTEN {PROGRESS_CHANNEL}")
-                    self._wake_everyone()
+                    self._resync_everyone()
                     backoff = 0.5
-                    async for notification in conn.notifies():
-                        payload = json.loads(notification.payload)
-                        self._dispatch(payload["kind"], payload["job"], payload["id"])
+                    pending: asyncio.Queue[int] = asyncio.Queue()
+                    reader = asyncio.create_task(self._read_notified(pending))
+                    try:
+                        async for notification in conn.notifies():
+                            payload = json.loads(notification.payload)
+                            if self._wanted(payload["kind"], payload["job"]):
+                                pending.put_nowait(payload["id"])
+                    finally:
+                        reader.cancel()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database restarted or the network blipped: reconnect
@@ -146,6 +164,18 @@ class ProgressHub:
                 if connected:
                     self.open_connections -= 1
 
+    async def _read_notified(self, pending: asyncio.Queue) -> None:
+        """Read notified events in batches: one query per burst, shared by all streams."""
+        while True:
+            ids = [await pending.get()]
+            while not pending.empty():
+                ids.append(pending.get_nowait())
+            try:
+                self._deliver(await db_read(_events_by_id, ids))
+            except Exception:
+                logger.warning("could not read notified progress events; streams will resync", exc_info=True)
+                self._resync_everyone()
+
     async def _poll(self) -> None:
         last_id = await db_read(_latest_event_id)
         while True:
@@ -153,13 +183,13 @@ class ProgressHub:
             if not self._subscribers:
                 continue
             try:
-                rows = await db_read(_events_since, last_id)
+                events = await db_read(_events_since, last_id)
             except Exception:
                 logger.warning("progress poller failed; retrying", exc_info=True)
                 continue
-            for event_id, kind, job_id in rows:
-                last_id = max(last_id, event_id)
-                self._dispatch(kind, str(job_id), event_id)
+            if events:
+                last_id = max(event.pk for event in events)
+                self._deliver([e for e in events if self._wanted(e.job_kind, str(e.job_id))])
 
 
 def _conninfo(settings_dict: dict) -> str:
@@ -178,8 +208,12 @@ def _latest_event_id() -> int:
     return ProgressEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _events_since(last_id: int) -> list[tuple[int, str, Any]]:
-    return list(ProgressEvent.objects.filter(id__gt=last_id).order_by("id").values_list("id", "job_kind", "job_id")[:1000])
+def _events_since(last_id: int) -> list[ProgressEvent]:
+    return list(ProgressEvent.objects.filter(id__gt=last_id).order_by("id")[:1000])
+
+
+def _events_by_id(ids: list[int]) -> list[ProgressEvent]:
+    return list(ProgressEvent.objects.filter(id__in=ids).order_by("id"))
 
 
 hub = ProgressHub()
@@ -206,6 +240,14 @@ class StreamSource:
     job_ids: list
     snapshot: Callable[[], Snapshot]
     event_payload: Callable[[ProgressEvent], dict]
+    # False when event_payload only formats the event (no query), so it runs on the event loop.
+    payload_reads_db: bool = True
+
+    @property
+    def finished_statuses(self) -> tuple[str, ...]:
+        from jobs.registry import job_model
+
+        return tuple(job_model(self.kind).job_statuses.finished)
 
 
 def frame(event: str, data: dict, *, event_id: int | None = None) -> str:
@@ -238,17 +280,26 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
             last_sent = snapshot.last_event_id
         while not snapshot.finished:
             try:
-                await asyncio.wait_for(subscription.wakeups.get(), timeout=settings.SSE_KEEPALIVE_SECONDS)
+                first = await asyncio.wait_for(subscription.mailbox.get(), timeout=settings.SSE_KEEPALIVE_SECONDS)
             except asyncio.TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
-            while not subscription.wakeups.empty():  # coalesce a burst into one read
-                subscription.wakeups.get_nowait()
-            for event in await db_read(_events_after, source, last_sent):
-                payload = await db_read(source.event_payload, event)
+            batch = [first]
+            while not subscription.mailbox.empty():  # a burst becomes one write
+                batch.append(subscription.mailbox.get_nowait())
+            if RESYNC in batch:
+                events = await db_read(_events_after, source, last_sent)
+            else:
+                events = [event for event in batch if event.pk > last_sent]
+            reached_end = False
+            for event in events:
+                payload = await db_read(source.event_payload, event) if source.payload_reads_db else source.event_payload(event)
                 yield frame("progress", payload, event_id=event.pk)
                 last_sent = event.pk
-            snapshot = await db_read(source.snapshot)
+                reached_end = reached_end or event.status in source.finished_statuses
+            if reached_end or RESYNC in batch:
+                # Only an end (or a resync) needs the full state read again.
+                snapshot = await db_read(source.snapshot)
         yield frame("complete", snapshot.complete or {}, event_id=max(last_sent, snapshot.last_event_id) or None)
     finally:
         subscription.close()

@@ -198,4 +198,6 @@ def profile_stream(job: ProfileJob):
                 "progress": {"percentage": round(event.percentage, 1), "stage": event.stage, "message": event.message},
                 "timestamp": event.created_at}
 
-    return StreamSource(kind="profile", job_ids=[job.pk], snapshot=snapshot, event_payload=event_payload)
+    return StreamSource(
+        kind="profile", job_ids=[job.pk], snapshot=snapshot, event_payload=event_payload, payload_reads_db=False
+    )

@@ -12,7 +12,7 @@ from jobs.runner import run_jobs
 from jobs.services import job_claim, job_report_progress
 from profiles.models import ProfileJob
 from profiles.services import profile_request
-from tests.support.sse import SseStream
+from support.sse import SseStream
 
 PROFILE_STAGES = ["initializing", "fetching_profile_data", "analyzing_content", "processing_insights", "finalizing"]
 

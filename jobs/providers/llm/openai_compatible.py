@@ -331,7 +331,7 @@ class OpenAICompatibleProvider:
         )
         title, markdown = title_and_markdown(result.text, brief)
         if on_progress is not None:
-            on_progress(1.0, f"Article written ({count_words(markdown)} words)")
+            on_progress(1.0, "Article written")
         return Article(title=title, markdown=markdown, model=result.model or self.client.model, usage=dict(result.usage))
 
 
@@ -410,7 +410,6 @@ def _notes_block(brief: ArticleBrief) -> list[str]:
 
 _THINK_RE = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE_RE = re.compile(r"^```[a-zA-Z]*\s*\n(.*?)\n```\s*$", re.DOTALL)
-_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 
 
 def title_and_markdown(text: str, brief: ArticleBrief) -> tuple[str, str]:
@@ -435,11 +434,6 @@ def title_and_markdown(text: str, brief: ArticleBrief) -> tuple[str, str]:
 def _title_from_topic(brief: ArticleBrief) -> str:
     topic = (brief.topic or brief.keyphrase or "Article").strip().rstrip(".")
     return topic[:1].upper() + topic[1:]
-
-
-def count_words(text: str) -> int:
-    """Words a reader sees in `text`, ignoring Markdown symbols."""
-    return len(_WORD_RE.findall(text))
 
 
 class _ProgressTracker:
