@@ -11,9 +11,16 @@ multiplied by 1 + 0.1 × ln(1 + outlier score): between two equally relevant ree
 outperformed its account wins, without letting popularity outrank relevance. Candidates that
 share no term with the query are dropped.
 
-`pick_trending_topic` (the "trends" mode) weighs each phrase of the highest-outlier reels by the
-outlier scores of the reels using it, and prefers a two- or three-word phrase to a single word
-when it carries most of that word's weight.
+`pick_trending_topic` (the "trends" mode) looks at the reels with the highest outlier scores
+(ties: more views). A phrase is a run of one to three meaningful words within a clause (stop
+words, call-to-action and hook wording, common verbs and -ly adverbs end a run), and its weight is
+
+    Σ outlier scores of the top reels using it × ln(1 + N ÷ stored reels using it)
+
+with N the most recent stored reels (up to 5,000) plus the top ones: a phrase every reel uses is a
+template, not what set the top reels apart. The best two-word phrase that appears in at least two
+top reels wins over the best single word when it carries at least half that word's weight, and a
+three-word phrase wins over it with 80 % of its weight, unless it is only a piece of a longer run.
 """
 
 from __future__ import annotations
@@ -48,18 +55,34 @@ MAX_DOCUMENT_BYTES = 2_000_000
 MIN_PHRASE_REELS = 2
 # A bigram replaces its best single word when it carries at least this share of that word's weight.
 BIGRAM_SHARE = 0.5
-# A trigram replaces its bigram when it carries at least this share of the bigram's weight.
+# A phrase grows by one word when the longer phrase carries at least this share of its weight.
 TRIGRAM_SHARE = 0.8
 MAX_TREND_KEYWORDS = 8
-# Call-to-action words every creator's captions share; as a "trend" they would win everywhere.
+# Call-to-action and hook wording creators reuse whatever the reel is about ("nobody tells you",
+# "follow for more"); as a "trend" it would win in every niche.
 CAPTION_FILLER = frozenset({
     "follow", "link", "bio", "comment", "save", "share", "reel", "video", "post", "tag", "dm",
-    "subscribe", "today", "check", "watch", "part",
+    "subscribe", "today", "check", "watch", "part", "nobody", "tell", "wish", "knew", "sooner",
+    "someone", "everyone", "ever", "honestly", "literally", "pov", "fyp", "viral", "trending", "explore",
 })
+
+# Common verbs and adverbs end a topic phrase, the way RAKE's stop list does: without them
+# "food goes" or "keep pans" would read as topics. Listed as index terms (plurals folded).
+PHRASE_BREAKERS = frozenset({
+    "goe", "going", "went", "gone", "get", "getting", "let", "keep", "kept", "turn", "send", "use",
+    "used", "using", "take", "took", "put", "try", "tried", "start", "started", "need", "needed", "look",
+    "feel", "think", "thought", "give", "find", "found", "come", "made", "making", "done", "seem", "say",
+    "said", "see", "saw", "show", "still", "always", "never", "often", "everything", "nothing", "anything",
+    "something", "everywhere", "okay", "well", "much", "many", "lot", "sure", "enough", "maybe", "already",
+    "yet", "almost", "probably", "definitely", "simply", "instead", "back", "right", "next",
+})
+
+# Most longer -ly words are adverbs ("properly hot" is no topic); these nouns are not.
+LY_NOUNS = frozenset({"family", "supply", "assembly", "butterfly", "anomaly", "monopoly", "italy", "july", "belly", "jelly"})
 
 ProgressCallback = Callable[[float, str], None]
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _CLAUSE_RE = re.compile(r"[.!?,;:()\[\]\"“”—–…\n|/]+")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -129,7 +152,9 @@ class _Candidate:
     outlier: float = 0.0
 
 
-def _candidate(source: str, title: str, text: str, url: str, index_text: str, query: set[str], outlier: float = 0.0) -> _Candidate:
+def _candidate(
+    source: str, title: str, text: str, url: str, index_text: str, query: set[str], outlier: float = 0.0
+) -> _Candidate:
     doc_terms = terms(index_text)
     counts = Counter(t for t in doc_terms if t in query)
     return _Candidate(source, title, text, url, len(doc_terms), dict(counts), outlier)
@@ -138,7 +163,9 @@ def _candidate(source: str, title: str, text: str, url: str, index_text: str, qu
 def _reel_candidates(query: set[str]) -> Iterable[_Candidate]:
     rows = (
         Content.objects.order_by(F("date_posted").desc(nulls_last=True), "-id")
-        .values_list("username", "shortcode", "content_type", "url", "description", "transcript", "hashtags", "outlier_score")
+        .values_list(
+            "username", "shortcode", "content_type", "url", "description", "transcript", "hashtags", "outlier_score"
+        )
     )[:MAX_REELS]
     for username, shortcode, content_type, url, caption, transcript, hashtags, outlier in rows.iterator(chunk_size=500):
         text = "\n\n".join(part for part in (clean_text(caption), clean_text(transcript)) if part)
@@ -260,22 +287,55 @@ def gather_notes(
 # --- Trends --------------------------------------------------------------------------------------
 
 
+def _topical(term: str) -> bool:
+    """Whether a term can be part of a topic phrase."""
+    if term in CAPTION_FILLER or term in PHRASE_BREAKERS:
+        return False
+    return not (len(term) > 5 and term.endswith("ly") and term not in LY_NOUNS)
+
+
 def _phrases(text: str) -> dict[tuple[str, ...], str]:
-    """Every 1-3 word run of meaningful words in a text (by term) with one surface form each."""
+    """Every 1-4 word run of meaningful words in a text (by term) with one surface form each.
+
+    Four-word runs are never topics; they tell a three-word fragment of a longer run apart.
+    """
     found: dict[tuple[str, ...], str] = {}
     for clause in _CLAUSE_RE.split(text.lower().replace("’", "'")):
         run: list[tuple[str, str]] = []  # (term, surface) of consecutive meaningful words
         for word in _TOKEN_RE.findall(clause):
             term = _term(word)
-            if term is None or term in CAPTION_FILLER:
+            if term is None or not _topical(term):
                 run = []
                 continue
             run.append((term, word.removesuffix("'s")))
-            for size in (1, 2, 3):
+            for size in (1, 2, 3, 4):
                 if len(run) >= size:
                     window = run[-size:]
                     found.setdefault(tuple(t for t, _ in window), " ".join(s for _, s in window))
     return found
+
+
+def _background_rarity(phrases: set[tuple[str, ...]], top_codes: set[str]) -> dict[tuple[str, ...], float]:
+    """ln(1 + N ÷ reels using the phrase) over the most recent stored reels and the top ones.
+
+    A phrase that half of all reels use is a template, not what made the top reels stand out.
+    """
+    usage: Counter = Counter()
+    seen = 0
+    rows = (
+        Content.objects.order_by(F("date_posted").desc(nulls_last=True), "-id")
+        .values_list("shortcode", "description", "transcript")
+    )[:MAX_REELS]
+    for shortcode, caption, transcript in rows.iterator(chunk_size=500):
+        top_codes.discard(shortcode)
+        seen += 1
+        usage.update(p for p in _phrases(f"{clean_text(caption)}\n{clean_text(transcript)}") if p in phrases)
+    if top_codes:
+        # Top reels older than the background sample still count once each.
+        seen += len(top_codes)
+        for caption, transcript in Content.objects.filter(shortcode__in=top_codes).values_list("description", "transcript"):
+            usage.update(p for p in _phrases(f"{clean_text(caption)}\n{clean_text(transcript)}") if p in phrases)
+    return {phrase: math.log(1 + seen / max(usage[phrase], 1)) for phrase in phrases}
 
 
 def pick_trending_topic(*, limit_reels: int = 50) -> TrendingTopic:
@@ -304,22 +364,31 @@ def pick_trending_topic(*, limit_reels: int = 50) -> TrendingTopic:
         raise PermanentJobError(
             "The stored reels have no caption or transcript words to find a trend in", error_code="NO_TREND_DATA"
         )
+    for phrase, rarity in _background_rarity(set(weight), {code for code, *_ in rows}).items():
+        weight[phrase] *= rarity
 
-    def rank(phrase: tuple[str, ...]) -> tuple[float, int, tuple[str, ...]]:
-        return (-weight[phrase], -len(reels_with[phrase]), phrase)
+    def rank(phrase: tuple[str, ...]) -> tuple[float, float, int, tuple[str, ...]]:
+        # Between equally weighted phrases, the one made of stronger words: "air fryer" over "fryer meal".
+        return (-weight[phrase], -sum(weight[(w,)] for w in phrase), -len(reels_with[phrase]), phrase)
+
+    def repeated(size: int) -> list[tuple[str, ...]]:
+        return sorted((p for p in weight if len(p) == size and len(reels_with[p]) >= min_reels), key=rank)
+
+    def extensions(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
+        longer = [p for p in repeated(len(phrase) + 1) if phrase in (p[:-1], p[1:])]
+        return [p for p in longer if weight[p] >= TRIGRAM_SHARE * weight[phrase]]
 
     texts_with_words = len({code for codes in reels_with.values() for code in codes})
     min_reels = min(MIN_PHRASE_REELS, texts_with_words)
     singles = sorted((p for p in weight if len(p) == 1), key=rank)
     best = singles[0]
-    bigrams = sorted((p for p in weight if len(p) == 2 and len(reels_with[p]) >= min_reels), key=rank)
+    bigrams = repeated(2)
     if bigrams and weight[bigrams[0]] >= BIGRAM_SHARE * weight[best]:
         best = bigrams[0]
-        trigrams = sorted(
-            (p for p in weight if len(p) == 3 and len(reels_with[p]) >= min_reels and best in (p[:2], p[1:])),
-            key=rank,
-        )
-        if trigrams and weight[trigrams[0]] >= TRIGRAM_SHARE * weight[best]:
+        # A trigram that nearly always runs on into a fourth word is a fragment ("air fryer meal"
+        # of "air fryer meal prep"); the bigram reads better then.
+        trigrams = [t for t in extensions(best) if not extensions(t)]
+        if trigrams:
             best = trigrams[0]
 
     keyphrase = surfaces[best].most_common(1)[0][0]

@@ -190,7 +190,9 @@ def _parse(lines: list[str]) -> list[_Block]:
         if heading:
             close()
             text = heading.group(2)
-            blocks.append(_Block("heading", index, index + 1, text, level=len(heading.group(1)), plain_text=inline_plain(text)))
+            blocks.append(_Block(
+                "heading", index, index + 1, text, level=len(heading.group(1)), plain_text=inline_plain(text),
+            ))
             continue
         if _LIST_MARKER_RE.match(line):
             close()
@@ -382,9 +384,10 @@ def analyse(
         length_points = PARTIAL_POINTS["length"]
     else:
         length_points = 0
+    difference = (word_count - target_word_count) / target_word_count
     checks.append(_check(
         "length", length_points,
-        f"{word_count} words against a target of {target_word_count} ({(word_count - target_word_count) / target_word_count:+.0%}; "
+        f"{word_count} words against a target of {target_word_count} ({difference:+.0%}; "
         f"within ±{LENGTH_TOLERANCE:.0%} earns full points, within ±{LENGTH_PARTIAL_TOLERANCE:.0%} half).",
     ))
 
@@ -449,7 +452,9 @@ _DESCRIPTION_CLOSERS = (
     "Start with the basics and build from there.",
 )
 _INTRO_SENTENCE = "Here is what you need to know about {keyphrase}."
-_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "their", "its", "his", "her"})
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "their", "its", "his", "her"}
+)
 _CLAUSE_BREAK_RE = re.compile(r"\s*(?::|\s[–—-]\s|\||,|\?|!)\s*")
 
 
@@ -591,10 +596,8 @@ def _split_long_paragraphs(doc: _Document) -> _Document:
     """Break plain paragraphs over the limit at the sentence boundary nearest their middle."""
     unsplittable: set[str] = set()
     for _ in range(1_000):
-        target = next(
-            (b for b in doc.prose if b.is_plain_paragraph and len(b.words) > MAX_PARAGRAPH_WORDS and b.raw not in unsplittable),
-            None,
-        )
+        too_long = (b for b in doc.prose if b.is_plain_paragraph and len(b.words) > MAX_PARAGRAPH_WORDS)
+        target = next((b for b in too_long if b.raw not in unsplittable), None)
         if target is None:
             return doc
         text = " ".join(line.strip() for line in target.raw.split("\n"))
@@ -616,7 +619,12 @@ def _split_long_paragraphs(doc: _Document) -> _Document:
 
 def _with_suffixes(base: str) -> list[str]:
     joiner = " – " if ":" in base else ": "
-    return [base] + [f"{base}{joiner}{suffix}" for suffix in _TITLE_SUFFIXES]
+    used = set(words_of(base)) - STOP_WORDS
+    # A suffix repeating a word of the base ("A Clear Guide …: A Practical Guide") reads as filler,
+    # so those come last, kept only because they guarantee a length in range.
+    fresh = [s for s in _TITLE_SUFFIXES if not used & set(words_of(s))]
+    stale = [s for s in _TITLE_SUFFIXES if s not in fresh]
+    return [base] + [f"{base}{joiner}{suffix}" for suffix in fresh + stale]
 
 
 def compose_meta_title(keyphrase: str, title: str, topic: str) -> str:
