@@ -29,6 +29,7 @@ test: export DATABASE_URL := $(TEST_DATABASE_URL)
 test: export SECRET_KEY ?= test-only-secret-key
 test: export DEBUG := false
 test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
+test: export GENERATION_STEP_DELAY_SECONDS := 0
 test: export API_ANON_RATE := 100000/min
 test: export API_USER_RATE := 100000/min
 test: venv

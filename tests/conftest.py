@@ -66,6 +66,7 @@ def staff_client(staff):
 def _fast_offline_provider(settings):
     """Tests never wait for simulated latency unless they ask for it."""
     settings.OFFLINE_PROVIDER_DELAY_SECONDS = 0
+    settings.GENERATION_STEP_DELAY_SECONDS = 0
 
 
 @pytest.fixture

@@ -420,15 +420,22 @@ def title_and_markdown(text: str, brief: ArticleBrief) -> tuple[str, str]:
     if fenced:
         cleaned = fenced.group(1).strip()
     lines = cleaned.splitlines()
+    title = ""
     for index, line in enumerate(lines):
         stripped = line.strip()
         if stripped.startswith("# ") and stripped[2:].strip():
             title = stripped[2:].strip().strip("*").strip()
-            lines[index] = f"# {title}"
             # Anything before the title is chatter such as "Here is your article:".
-            return title, "\n".join(lines[index:]).strip() + "\n"
-    title = _title_from_topic(brief)
-    return title, f"# {title}\n\n{cleaned}\n"
+            lines = [f"# {title}"] + lines[index + 1 :]
+            break
+    fences = [line for line in lines if line.strip().startswith("```")]
+    if len(fences) % 2 and lines[-1].strip().startswith("```"):
+        lines.pop()  # the closing half of a fence whose opening was chatter
+    body = "\n".join(lines).strip()
+    if not title:
+        title = _title_from_topic(brief)
+        body = f"# {title}\n\n{body}"
+    return title, body + "\n"
 
 
 def _title_from_topic(brief: ArticleBrief) -> str:
