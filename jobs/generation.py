@@ -12,7 +12,6 @@ from jobs.models import GenerationJob
 from jobs.progress import JobProgress
 from jobs.providers.llm import get_llm_provider
 from jobs.providers.llm.base import ArticleBrief
-from profiles.metrics import STOP_WORDS, keywords_of
 from profiles.models import Content
 
 # Overall percentage bands of the three stages (story VIP-10211).
@@ -35,10 +34,17 @@ class StageReporter:
 
 
 def keyphrase_of(text: str) -> str:
-    """The first two or three meaningful words of a topic: the phrase the article optimises for."""
-    words = [w.strip(".,!?:;\"'()").lower() for w in text.split()]
-    meaningful = [w for w in words if w and w not in STOP_WORDS and not w.isdigit()]
-    return " ".join(meaningful[:3] if len(meaningful) >= 3 else meaningful[:2]) or text.strip().lower()[:60]
+    """The phrase the article optimises for, from its topic."""
+    return research.keyphrase_for(text) or " ".join(text.lower().split()[:2])
+
+
+def topic_of_source(source_text: str) -> str:
+    """Spin mode's topic: the source's first heading or first sentence, without Markdown."""
+    for line in source_text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line.split(". ")[0][:300]
+    return ""
 
 
 def analyse_keywords(keywords: list[str]) -> list[tuple[str, int]]:
@@ -71,8 +77,8 @@ def generate_article(job: GenerationJob, progress: JobProgress) -> None:
     notes: list = []
 
     if job.mode == GenerationJob.Mode.SPIN:
-        topic = topic or " ".join(job.source_text.split()[:8])
-        keyphrase = keyphrase or " ".join(keywords_of(job.source_text, limit=2)) or keyphrase_of(topic)
+        topic = topic or topic_of_source(job.source_text)
+        keyphrase = keyphrase or keyphrase_of(topic)
         progress.report("writing", WRITING[0], "Spin mode: no research, the source text is the material", stage_progress=0)
     else:
         report = StageReporter(progress, "research", RESEARCH)

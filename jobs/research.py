@@ -315,6 +315,26 @@ def _phrases(text: str) -> dict[tuple[str, ...], str]:
     return found
 
 
+def keyphrase_for(text: str, *, max_words: int = 2) -> str:
+    """The focus keyphrase of a topic: its longest run of topical words, first two words of it.
+
+    "How to keep a sourdough starter alive" → "sourdough starter"; verbs such as "keep" and
+    stop words end a run, so the phrase is what the text is about, not what it asks to do.
+    """
+    best: list[str] = []
+    for clause in _CLAUSE_RE.split(clean_text(text).lower().replace("’", "'")):
+        run: list[str] = []
+        for word in _TOKEN_RE.findall(clause):
+            term = _term(word)
+            if term is None or not _topical(term):
+                run = []
+                continue
+            run.append(word.removesuffix("'s"))
+            if len(run) > len(best):
+                best = list(run)
+    return " ".join(best[:max_words])
+
+
 def _background_rarity(phrases: set[tuple[str, ...]], top_codes: set[str]) -> dict[tuple[str, ...], float]:
     """ln(1 + N ÷ reels using the phrase) over the most recent stored reels and the top ones.
 
