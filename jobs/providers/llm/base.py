@@ -73,3 +73,46 @@ class LLMProvider(Protocol):
 
     def write_article(self, brief: ArticleBrief, *, on_progress: ProgressCallback | None = None) -> Article:
         """A structured article for the brief, about brief.word_count words, in brief.tone."""
+
+    def compose_ideas(self, brief: "IdeasBrief", *, on_progress: ProgressCallback | None = None) -> list["ContentIdea"]:
+        """brief.count content ideas for the creator's strategy, each traceable to its source reels."""
+
+
+# --- Viral ideas ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdeaSource:
+    """A reel that inspired an idea, with the numbers that make it worth copying."""
+
+    username: str
+    shortcode: str
+    url: str
+    hook: str
+    hook_type: str
+    outlier_multiplier: float
+    view_count: int = 0
+
+
+@dataclass(frozen=True)
+class IdeasBrief:
+    primary_username: str
+    # The creator's form: contentType, targetAudience, goals, additionalNotes (all free text).
+    content_strategy: dict
+    count: int
+    outliers: tuple[IdeaSource, ...]  # best first
+    # Patterns that held across competitors, best first: {kind, value, accounts, outlier_count, score}.
+    patterns: tuple[dict, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContentIdea:
+    title: str
+    hook: str
+    hook_type: str
+    # {"hook": str, "body": [str, ...], "call_to_action": str}
+    script: dict
+    sources: tuple[IdeaSource, ...]
+    why_it_works: str
+    score: float  # how strongly the evidence behind it performed (mean outlier multiplier of sources)
