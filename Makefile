@@ -32,6 +32,7 @@ test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
 test: export GENERATION_STEP_DELAY_SECONDS := 0
 test: export API_ANON_RATE := 100000/min
 test: export API_USER_RATE := 100000/min
+test: export VIRAL_QUEUE_CREATE_RATE := 100000/min
 test: venv
 	scripts/ensure_postgres.sh
 	$(PY) -m pytest $(PYTEST_ARGS)

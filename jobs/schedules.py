@@ -15,3 +15,13 @@ def ensure_schedules(**kwargs) -> None:
             "repeats": -1,
         },
     )
+
+    Schedule.objects.update_or_create(
+        name="viral_ideas.reruns",
+        defaults={
+            "func": "viral_ideas.tasks.start_due_reruns",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.VIRAL_RERUN_CHECK_MINUTES,
+            "repeats": -1,
+        },
+    )

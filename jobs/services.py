@@ -302,13 +302,19 @@ def job_cancel(job: TrackedJob, *, reason: str = "Cancelled") -> TrackedJob:
     return job
 
 
-def job_retry(job: TrackedJob, *, reason: str = "Retry requested") -> TrackedJob:
-    """Put a failed or cancelled job back in the queue with a fresh attempt budget."""
+def job_retry(
+    job: TrackedJob, *, reason: str = "Retry requested", include_completed: bool = False, wake: bool = True
+) -> TrackedJob:
+    """Put a failed or cancelled job (or, for a rerun, a completed one) back in the queue.
+
+    The job gets a fresh attempt budget; its event history is kept.
+    """
     statuses = job.job_statuses
+    allowed = (statuses.failed, statuses.cancelled) + ((statuses.completed,) if include_completed else ())
     now = timezone.now()
     try:
         with transaction.atomic():
-            updated = type(job).objects.filter(pk=job.pk, status__in=(statuses.failed, statuses.cancelled)).update(
+            updated = type(job).objects.filter(pk=job.pk, status__in=allowed).update(
                 status=statuses.pending,
                 attempts=0,
                 next_attempt_at=now,
@@ -327,7 +333,8 @@ def job_retry(job: TrackedJob, *, reason: str = "Retry requested") -> TrackedJob
             if not updated:
                 raise JobStateError(f"a {job.status} job cannot be retried", current_status=job.status)
             record_event(job, status=job.status, message=reason)
-            job_wake_workers(job.job_kind)
+            if wake:
+                job_wake_workers(job.job_kind)
     except IntegrityError:
         # A kind may allow one active job per subject (one per username for profiles).
         job.refresh_from_db()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -116,3 +118,21 @@ def store_profile(profile: ProfileData, scored: list[ScoredReel], metrics: Profi
             rows, update_conflicts=True, unique_fields=["content_id"], update_fields=CONTENT_UPDATE_FIELDS
         )
     return primary
+
+
+def refresh_profile(username: str, *, max_age_hours: float | None = None) -> tuple[PrimaryProfile, bool]:
+    """The stored profile if it is younger than max_age_hours, else fetched and stored now.
+
+    For pipelines that need a profile as one step of their own job (viral ideas). Returns the
+    profile and whether it was fetched. Provider errors propagate, typed.
+    """
+    profile = PrimaryProfile.objects.filter(username=username).first()
+    if profile is not None and profile.last_scraped_at and max_age_hours is not None:
+        if timezone.now() - profile.last_scraped_at < timedelta(hours=max_age_hours):
+            return profile, False
+    provider = get_instagram_provider()
+    data = provider.fetch_profile(username)
+    scored = score_reels(provider.fetch_reels(username, limit=settings.PROFILE_REELS_LIMIT), followers=data.followers_count)
+    with transaction.atomic():
+        profile = store_profile(data, scored, profile_metrics(data, scored))
+    return profile, True

@@ -139,6 +139,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/min"),
         "user": env_str("API_USER_RATE", "600/min"),
+        "viral_queue_create": env_str("VIRAL_QUEUE_CREATE_RATE", "30/min"),
     },
 }
 
@@ -213,6 +214,13 @@ LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0, minimum=1)
 RESEARCH_DOCS_DIR = Path(env_str("RESEARCH_DOCS_DIR", str(BASE_DIR / "sample_data" / "documents")))
 # Simulated thinking time per writing section of the offline writer, so a local run shows progress.
 GENERATION_STEP_DELAY_SECONDS = env_float("GENERATION_STEP_DELAY_SECONDS", 0.6, minimum=0)
+
+# --- Viral ideas -------------------------------------------------------------------------------
+VIRAL_JOB_TIMEOUT_SECONDS = env_int("VIRAL_JOB_TIMEOUT_SECONDS", 600, minimum=1)
+# Stored profiles younger than this are reused instead of fetched again.
+VIRAL_PROFILE_FRESHNESS_HOURS = env_int("VIRAL_PROFILE_FRESHNESS_HOURS", 24, minimum=0)
+VIRAL_IDEAS_PER_RUN = env_int("VIRAL_IDEAS_PER_RUN", 6, minimum=1)
+VIRAL_RERUN_CHECK_MINUTES = env_int("VIRAL_RERUN_CHECK_MINUTES", 5, minimum=1)
 
 # --- Live progress (Server-Sent Events) ---------------------------------------------------------
 SSE_KEEPALIVE_SECONDS = env_float("SSE_KEEPALIVE_SECONDS", 15.0, minimum=0.1)

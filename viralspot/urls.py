@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("profiles.urls")),
     path("api/", include("jobs.urls")),
+    path("api/", include("viral_ideas.urls")),
 ]
 
 handler404 = "viralspot.views.not_found"

@@ -1,0 +1,13 @@
+"""Read side of the viral-ideas tables, named for the pages and endpoints that read them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+
+class ViralIdeasQueueQuerySet(QuerySet):
+    def due_for_rerun(self, now) -> QuerySet:
+        """Finished entries whose scheduled rerun has come and that asked for reruns."""
+        return self.filter(
+            auto_rerun_enabled=True, next_scheduled_run__lte=now, status__in=["completed", "failed"]
+        )
