@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +12,7 @@ from jobs.errors import JobError, PermanentJobError
 from jobs.eta import recent_durations, typical_duration
 from jobs.progress import JobProgress
 from jobs.providers.llm import get_llm_provider
-from jobs.providers.llm.base import IdeaSource, IdeasBrief
+from jobs.providers.llm.base import IdeasBrief
 from profiles.models import Content
 from profiles.pipeline import refresh_profile
 from viral_ideas import analysis
@@ -20,6 +22,7 @@ from viral_ideas.services import next_run_after
 WORKFLOW_VERSION = "2.0"
 DEFAULT_MAX_REELS = 50
 DEFAULT_OUTLIER_THRESHOLD = 2.0
+MIN_PATTERN_LIFT = 1.2
 CompetitorStatus = ViralIdeasCompetitor.ProcessingStatus
 
 
@@ -122,7 +125,9 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
     ]
     progress.report("analysis", 62, "Classifying hooks of "
                     f"{sum(len(a.outliers) for a in rivals)} competitor outliers")
-    patterns = analysis.find_patterns([primary, *rivals])
+    # Only traits clearly over-represented among outliers (lift ≥ MIN_PATTERN_LIFT) explain them;
+    # common ones (a popular hashtag) would rank high on volume alone.
+    patterns = analysis.find_patterns([primary, *rivals], min_lift=MIN_PATTERN_LIFT)
     summary = analysis.analysis_summary(primary, rivals, patterns)
     new_codes = _new_shortcodes([entry.primary_username, *loaded], previous_run_at)
     progress.report("analysis", 75, f"{len(patterns)} patterns held across competitors")
@@ -135,13 +140,9 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
         primary_username=entry.primary_username,
         content_strategy=entry.content_strategy,
         count=int(settings_.get("ideas_count", settings.VIRAL_IDEAS_PER_RUN)),
-        outliers=tuple(
-            IdeaSource(username=r.reel.username, shortcode=r.reel.shortcode, url=r.reel.url, hook=r.hook,
-                       hook_type=r.hook_type, outlier_multiplier=r.outlier_multiplier, view_count=r.reel.view_count)
-            for r in inspiration[:30]
-        ),
-        patterns=tuple(analysis.to_dict(p) for p in patterns[:10]),
-        keywords=tuple(summary.get("top_keywords", [])[:10]) if isinstance(summary.get("top_keywords"), list) else (),
+        outliers=tuple(r.idea_source() for r in inspiration[:30]),
+        patterns=tuple(p.to_dict() for p in patterns[:10]),
+        keywords=tuple(p.value for p in patterns if p.kind == "keyword")[:10],
     )
     writer = get_llm_provider()
     ideas = writer.compose_ideas(
@@ -155,14 +156,14 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
         "workflow_version": WORKFLOW_VERSION,
         "analysis_type": analysis_type,
         "settings": {"outlier_threshold": threshold, "max_reels_per_account": max_reels, "profile_freshness_hours": freshness},
-        "primary": analysis.to_dict(primary),
-        "competitors": [analysis.to_dict(a) for a in rivals],
+        "primary": primary.to_dict(),
+        "competitors": [a.to_dict() for a in rivals],
         "competitor_failures": failures,
-        "patterns": [analysis.to_dict(p) for p in patterns],
+        "patterns": [p.to_dict() for p in patterns],
         "summary": summary,
         "new_since_last_run": sorted(new_codes),
-        "new_outliers": [analysis.to_dict(r) for r in fresh],
-        "ideas": [analysis.to_dict(i) for i in ideas],
+        "new_outliers": [r.to_dict() for r in fresh],
+        "ideas": [dataclasses.asdict(idea) for idea in ideas],
         "writer": writer.name,
     }
     primary_reels = len(primary.reels)
