@@ -26,9 +26,11 @@ class StageReporter:
 
     def __init__(self, progress: JobProgress, stage: str, band: tuple[float, float]):
         self.progress, self.stage, self.band = progress, stage, band
+        self.fraction = 0.0
 
     def __call__(self, fraction: float, message: str) -> None:
-        fraction = max(0.0, min(1.0, fraction))
+        # A provider's own "starting" report (0.0) must not move the bar back.
+        fraction = self.fraction = max(self.fraction, min(1.0, fraction))
         low, high = self.band
         self.progress.report(self.stage, low + (high - low) * fraction, message, stage_progress=round(fraction * 100, 1))
 

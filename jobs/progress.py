@@ -36,6 +36,8 @@ class JobProgress:
         fields: dict | None = None,
         data: dict | None = None,
     ) -> None:
+        # Within an attempt progress only moves forward, whatever order nested steps report in.
+        percentage = max(float(percentage), self.job.progress_percentage)
         fields, data = dict(fields or {}), dict(data or {})
         model_fields = {f.name for f in type(self.job)._meta.concrete_fields}
         eta = self.estimated_completion(percentage)

@@ -8,6 +8,12 @@ and when the notes run out it adds connective sentences built from fixed templat
 the section's theme and the brief's keywords. Spin mode rewrites the source text with a synonym
 table and fixed sentence transformations. Same brief, same article, every time.
 
+Viral ideas are composed the same way: the outlier reels are taken round-robin across competitors,
+strongest first; each idea keeps its source's hook type (question, number_list, how_to, contrarian,
+story, curiosity_gap, bold_claim, statement) and fills that type's templates with the topic and
+audience read from the creator's strategy, then cites the source multipliers and the matching
+cross-competitor patterns. Same brief, same ideas.
+
 Tones (unknown tones fall back to informative):
 
     informative   neutral, explanatory ("What to Know About …", "Final Thoughts")
@@ -30,7 +36,16 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from jobs.providers.llm.base import Article, ArticleBrief, ProgressCallback, ResearchNote
+from jobs.errors import PermanentJobError
+from jobs.providers.llm.base import (
+    Article,
+    ArticleBrief,
+    ContentIdea,
+    IdeasBrief,
+    IdeaSource,
+    ProgressCallback,
+    ResearchNote,
+)
 
 MODEL_NAME = "offline-composer-1"
 
@@ -408,7 +423,7 @@ def count_words(text: str) -> int:
 
 
 class OfflineWriter:
-    """Composes a structured article from the brief's notes with fixed rules; no model, no network."""
+    """Composes articles and content ideas from the brief with fixed rules; no model, no network."""
 
     name = "offline"
 
@@ -438,6 +453,24 @@ class OfflineWriter:
             model=MODEL_NAME,
             usage={"words": count_words(markdown), "tone": tone_name},
         )
+
+    def compose_ideas(self, brief: IdeasBrief, *, on_progress: ProgressCallback | None = None) -> list[ContentIdea]:
+        """brief.count distinct ideas adapted from the outlier reels with fixed templates.
+
+        This is not a language model: no text is generated, only chosen and filled in.
+
+        Sources are taken round-robin across competitors, strongest first; each idea keeps its source's
+        hook type, puts the creator's topic and audience into that hook type's templates, and scores
+        itself by the mean outlier multiplier of the reels it cites. Same brief, same ideas.
+        """
+
+        def report(fraction: float, message: str) -> None:
+            if on_progress is not None:
+                on_progress(fraction, message)
+            if self.step_delay_seconds:
+                time.sleep(self.step_delay_seconds)
+
+        return compose_ideas_from_outliers(brief, report)
 
 
 def resolve_tone(tone: str) -> str:
@@ -1375,3 +1408,660 @@ def _resplit(paragraphs: list[str], wanted: int) -> list[str]:
     wanted = min(wanted, max(1, len(sentences) // 2))
     size = math.ceil(len(sentences) / wanted)
     return [" ".join(sentences[i : i + size]) for i in range(0, len(sentences), size)]
+
+
+# ---------------------------------------------------------------- viral ideas
+
+HOOK_TYPES = ("question", "number_list", "how_to", "contrarian", "story", "curiosity_gap", "bold_claim", "statement")
+
+# Other names the analysis, the sample data and models use for the same hook types.
+HOOK_TYPE_ALIASES = {
+    "questions": "question",
+    "number": "number_list",
+    "numbers": "number_list",
+    "numbered": "number_list",
+    "numbered_list": "number_list",
+    "list": "number_list",
+    "listicle": "number_list",
+    "howto": "how_to",
+    "tutorial": "how_to",
+    "hot_take": "contrarian",
+    "unpopular_opinion": "contrarian",
+    "storytime": "story",
+    "personal_story": "story",
+    "curiosity": "curiosity_gap",
+    "claim": "bold_claim",
+    "bold": "bold_claim",
+}
+
+HOOK_LABELS = {
+    "question": "question",
+    "number_list": "number-list",
+    "how_to": "how-to",
+    "contrarian": "contrarian",
+    "story": "story",
+    "curiosity_gap": "curiosity-gap",
+    "bold_claim": "bold-claim",
+    "statement": "statement",
+}
+
+HOOK_REASONS = {
+    "question": "A question opens a loop viewers want closed, so they stay for the answer.",
+    "number_list": "A number promises a concrete, countable payoff and tells viewers how long they are in for.",
+    "how_to": "A how-to promises a skill viewers can use straight away, which earns saves.",
+    "contrarian": "Pushing back on common advice stops the scroll and invites comments.",
+    "story": "A story makes viewers want to know how it ends, which keeps them watching.",
+    "curiosity_gap": "Hinting at something viewers do not know yet makes them stay to find out.",
+    "bold_claim": "A bold claim sets a bar viewers stay to judge for themselves.",
+    "statement": "A plain statement gets straight to the point, which works when the payoff is clear.",
+}
+
+
+def normalize_hook_type(value: object) -> str | None:
+    """The taxonomy name for `value` ("Number list", "curiosity" …), or None when it is not a hook type."""
+    key = re.sub(r"[\s\-]+", "_", str(value or "").strip().lower())
+    key = HOOK_TYPE_ALIASES.get(key, key)
+    return key if key in HOOK_TYPES else None
+
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_LEADING_NUMBER_RE = re.compile(r"^\W*(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+[A-Za-z]", re.IGNORECASE)
+# Checked in order after the question mark; the first shape that fits names the hook type.
+_HOOK_SHAPES = (
+    ("number_list", _LEADING_NUMBER_RE),
+    ("how_to", re.compile(r"^\W*how (?:to|i|we)\b", re.IGNORECASE)),
+    ("contrarian", re.compile(r"^\W*(?:stop\b|unpopular opinion|hot take|you don'?t need)|\boverrated\b|\bis a lie\b", re.IGNORECASE)),
+    ("curiosity_gap", re.compile(r"nobody tells|no one tells|the one thing|changed everything|wish (?:someone|i)|\bsecret\b", re.IGNORECASE)),
+    ("bold_claim", re.compile(r"\bthe best\b.*\bever\b|^\W*the only\b|\bbeats\b|\bbetter than\b", re.IGNORECASE)),
+    ("story", re.compile(r"^\W*(?:i|my|last (?:year|month|week)|when i|the day)\b", re.IGNORECASE)),
+)
+
+
+def classify_hook(text: str) -> str:
+    """The hook type a hook's wording shows, for reels the analysis did not label."""
+    lines = [line for line in clean_text(text).splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    if first.rstrip("\"”’").endswith("?"):
+        return "question"
+    for hook_type, pattern in _HOOK_SHAPES:
+        if pattern.search(first):
+            return hook_type
+    return "statement"
+
+
+def source_hook_type(source: IdeaSource) -> str:
+    return normalize_hook_type(source.hook_type) or classify_hook(source.hook)
+
+
+@dataclass(frozen=True)
+class _Angle:
+    """One way to put a hook type to the creator's topic; `shape` recognises a source hook it mirrors."""
+
+    hook: str  # takes {topic}, {Topic}, {audience}, {n}
+    title: str  # takes {Topic} and {Audience} in title case, {n}
+    shape: re.Pattern | None = None
+    counted: str = ""  # number_list: what the list counts
+
+
+def _angle(hook: str, title: str, shape: str | None = None, counted: str = "") -> _Angle:
+    return _Angle(hook, title, re.compile(shape, re.IGNORECASE) if shape else None, counted)
+
+
+ANGLES: dict[str, tuple[_Angle, ...]] = {
+    "question": (
+        _angle("Why does nobody talk about {topic}?", "The {Topic} Conversation Nobody Is Having", r"nobody (?:talks|is talking)"),
+        _angle("Are you making this mistake with {topic}?", "The {Topic} Mistake Hiding in Plain Sight", r"\bmistakes?\b"),
+        _angle("Why do {audience} struggle so much with {topic}?", "Why {Topic} Feels Hard for {Audience}", r"\bstruggle"),
+        _angle("Is the hype around {topic} actually deserved?", "{Topic}: Worth the Hype?", r"\bhype\b"),
+        _angle("What actually happens when you take {topic} seriously?", "What Happens When You Take {Topic} Seriously", r"^\W*what (?:actually )?happens"),
+        _angle("Are {audience} overcomplicating {topic}?", "Keeping {Topic} Simple for {Audience}"),
+    ),
+    "number_list": (
+        _angle("{n} mistakes {audience} make with {topic}", "{n} {Topic} Mistakes to Avoid", r"\b(?:mistakes|errors)\b", "mistakes"),
+        _angle("{n} ways {audience} can get better at {topic}", "{n} Ways to Get Better at {Topic}", r"\bways\b", "ways"),
+        _angle("{n} things I wish I knew about {topic} sooner", "{n} Things I Wish I Knew About {Topic}", r"\bthings\b", "things"),
+        _angle("{n} signs you're getting {topic} wrong", "{n} Signs Your {Topic} Needs a Rethink", r"\bsigns\b", "signs"),
+        _angle("{n} {topic} tips {audience} can use today", "{n} {Topic} Tips for {Audience}", r"\b(?:tips|hacks|tricks)\b", "tips"),
+        _angle("{n} {topic} habits worth building this year", "{n} {Topic} Habits Worth Building", r"\b(?:habits|rules)\b", "habits"),
+        _angle("{n} reasons {audience} should take {topic} seriously", "{n} Reasons to Take {Topic} Seriously", r"\breasons\b", "reasons"),
+        _angle("{n} steps to get started with {topic}", "{n} Steps to Start {Topic}", r"\bsteps\b", "steps"),
+    ),
+    "how_to": (
+        _angle("How to actually get {topic} right, step by step", "{Topic}, Step by Step", r"step by step"),
+        _angle("How to get better at {topic} without the overwhelm", "{Topic} Without the Overwhelm", r"\bwithout\b"),
+        _angle("How to get started with {topic} this week", "Getting Started With {Topic}", r"^\W*how to (?:start|begin|get started)"),
+        _angle("How {audience} can fit {topic} into a busy week", "Fitting {Topic} Into a Busy Week"),
+    ),
+    "contrarian": (
+        _angle("Stop overcomplicating {topic}.", "Stop Overcomplicating {Topic}", r"^\W*stop\b"),
+        _angle("Unpopular opinion: most {topic} advice is wrong for {audience}.", "The Unpopular Truth About {Topic}", r"unpopular opinion|hot take"),
+        _angle("You don't need to be an expert to get {topic} right.", "No Expertise Needed for {Topic}", r"\bdo(?:n'?t| not) need\b"),
+        _angle("Everything you've been told about {topic} is backwards.", "Rethinking the Usual {Topic} Advice"),
+    ),
+    "story": (
+        _angle("I tried {topic} for 30 days. Here's what happened.", "30 Days of {Topic}", r"\btried\b|\bfor \d+ days\b"),
+        _angle("Last year I got {topic} completely wrong. Here's what I learned.", "What Getting {Topic} Wrong Taught Me", r"^\W*last (?:year|month|week)\b"),
+        _angle("My biggest {topic} mistake, and what it taught me.", "My Biggest {Topic} Mistake", r"\bmy (?:first|worst|biggest)\b"),
+        _angle("The day {topic} finally clicked for me.", "The Day {Topic} Clicked"),
+    ),
+    "curiosity_gap": (
+        _angle("The one thing about {topic} nobody tells you.", "The One Thing Nobody Says About {Topic}", r"\bthe one thing\b"),
+        _angle("Nobody tells {audience} this about {topic}…", "What {Audience} Aren't Told About {Topic}", r"nobody tells|no one tells"),
+        _angle("This changed everything about how I think about {topic}.", "The {Topic} Shift That Changed Everything", r"changed everything"),
+        _angle("I wish someone had told me this about {topic} sooner.", "The {Topic} Lesson I Learned Too Late", r"wish (?:someone|i)"),
+    ),
+    "bold_claim": (
+        _angle("This is the best {topic} advice you'll ever get.", "The Best {Topic} Advice You'll Get", r"\bthe best\b.*\bever\b"),
+        _angle("The only {topic} guide {audience} will ever need.", "The Only {Topic} Guide You Need", r"^\W*the only\b"),
+        _angle("This {topic} trick beats anything else you've tried.", "The {Topic} Trick That Beats the Rest", r"\bbeats\b|\bbetter than\b"),
+        _angle("Most {audience} never try this {topic} approach, and that's why it works.", "The {Topic} Approach Most {Audience} Skip"),
+    ),
+    "statement": (
+        _angle("{Topic} can be simpler than you think.", "{Topic}, Made Simple"),
+        _angle("This is how I'd start {topic} if I were starting over.", "Starting {Topic} Over"),
+        _angle("{Topic}, explained for {audience}.", "{Topic} Explained for {Audience}"),
+        _angle("Small {topic} changes add up faster than you think.", "Small {Topic} Changes That Add Up"),
+    ),
+}
+
+# The middle of each script: what to show after the hook, by hook type.
+BEATS: dict[str, tuple[str, ...]] = {
+    "question": (
+        "Answer the question in one sentence right after the hook, so viewers know staying pays off.",
+        "Show the reason behind the answer with one concrete {topic} example.",
+        "Give {audience} one thing to try today.",
+    ),
+    "number_list": (
+        "Count the {n} {counted} down on screen, one per cut.",
+        "Pair each one with a quick fix or a before-and-after.",
+        "Save the most surprising one for last so viewers stay to the end.",
+    ),
+    "how_to": (
+        "Show the finished result first, then go back to step one.",
+        "Walk through three short steps, each with an on-screen label.",
+        "Call out the slip {audience} make most often at the step where it happens.",
+    ),
+    "contrarian": (
+        "Quote the common {topic} advice you disagree with, in the words people use for it.",
+        "Show what goes wrong when people follow it, with one example.",
+        "Offer what to do instead, and show it working.",
+    ),
+    "story": (
+        "Set the scene in one line: where you were with {topic} before.",
+        "Show the turning point: the moment or mistake that changed your approach.",
+        "Land the lesson {audience} can use, in one sentence.",
+    ),
+    "curiosity_gap": (
+        "Hold the answer back for a beat: name the problem it solves first.",
+        "Reveal the one thing and show it on screen instead of only describing it.",
+        "Explain why so few {audience} know it.",
+    ),
+    "bold_claim": (
+        "Back the claim up straight away with the result, on screen.",
+        "Show exactly how to get the same result, step by step.",
+        "Answer the most likely objection before a viewer can type it.",
+    ),
+    "statement": (
+        "Expand the statement with one concrete {topic} example.",
+        "Give two quick pointers {audience} can act on.",
+        "Finish with the takeaway in a single line on screen.",
+    ),
+}
+
+# Goals are free text; each cue maps a goal to a call to action that serves it.
+GOAL_CALLS_TO_ACTION: tuple[tuple[re.Pattern, str], ...] = (
+    (
+        re.compile(r"\b(?:sell|sales?|products?|course|courses|shop|store|clients?|customers?|leads?|offers?|bookings?|"
+                   r"launch|membership|coaching|revenue|conversions?|convert|monetis\w*|monetiz\w*)\b", re.IGNORECASE),
+        "Want help with {topic}? Comment “{WORD}” and I'll send you the details.",
+    ),
+    (
+        re.compile(r"\b(?:grow|growth|followers?|following|reach|visibility|views|audience|awareness|viral)\b", re.IGNORECASE),
+        "Follow for more {topic} ideas made for {audience}.",
+    ),
+    (
+        re.compile(r"\b(?:engage\w*|comments?|community|conversations?|interact\w*|dms?)\b", re.IGNORECASE),
+        "Tell me in the comments: what is your biggest {topic} question?",
+    ),
+    (
+        re.compile(r"\b(?:educat\w*|teach\w*|help\w*|inform\w*|saves?|shares?|value)\b", re.IGNORECASE),
+        "Save this for your next {topic} session and send it to someone who needs it.",
+    ),
+    (
+        re.compile(r"\b(?:authority|expert\w*|trust\w*|brand\w*|credib\w*|thought leader\w*)\b", re.IGNORECASE),
+        "Follow for straight-talking {topic} advice you can trust.",
+    ),
+)
+DEFAULT_CALL_TO_ACTION = "Save this and try it this week."
+
+# Words that describe the creator's medium rather than the subject, so they never make a topic.
+_MEDIA_WORDS = frozenset(
+    "content contents posts post creator creators account accounts page pages channel channels tutorials tutorial "
+    "clips shorts series niche educational informative entertaining entertainment audience audiences brand".split()
+)
+# Gerunds that say what the creator does ("teaching", "sharing") rather than what the reels are about.
+_CREATOR_VERBS = frozenset(
+    "teaching helping sharing showing creating documenting posting explaining giving inspiring empowering educating "
+    "covering offering providing featuring bringing reviewing".split()
+)
+_CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
+_AUDIENCE_CUT_RE = re.compile(
+    r"[,;:.!?()/]|\s[-–—]\s|\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based)\b",
+    re.IGNORECASE,
+)
+_AUDIENCE_LEADS = frozenset("a an the for mostly mainly primarily my our any all".split())
+DEFAULT_AUDIENCE = "most people"
+DEFAULT_TOPIC = "your niche"
+_MAX_TOPICS = 4
+
+
+def _strategy_text(strategy: dict, *names: str) -> str:
+    for name in names:
+        value = strategy.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value if item)
+        if value:
+            return " ".join(clean_text(str(value)).split())
+    return ""
+
+
+def _natural_case(words: list[str], *, title_cased: bool) -> str:
+    """Form text typed in Title Case or sentence case, lowered where it reads mid-sentence; acronyms stay."""
+    result = []
+    for index, word in enumerate(words):
+        plain_capital = word[:1].isupper() and word[1:] == word[1:].lower() and len(word) > 1
+        result.append(word.lower() if plain_capital and (title_cased or index == 0) else word)
+    return " ".join(result)
+
+
+def _is_title_cased(text: str) -> bool:
+    words = [word for word in _WORD_RE.findall(text) if word[:1].isalpha() and word.lower() not in _SMALL_TITLE_WORDS]
+    return len(words) > 1 and all(word[:1].isupper() for word in words)
+
+
+def audience_phrase(text: str) -> str:
+    """A plural noun phrase for the creator's audience: "Busy moms who work full time" → "busy moms"."""
+    head = _AUDIENCE_CUT_RE.split(text, maxsplit=1)[0]
+    words = head.split()
+    singular = False
+    while words and words[0].lower() in _AUDIENCE_LEADS:
+        singular = singular or words[0].lower() in ("a", "an")
+        words.pop(0)
+    words = words[:6]
+    if singular and words:
+        # "a busy mom of two" is one reader; the hooks speak about all of them.
+        lowered = [word.lower() for word in words]
+        noun = lowered.index("of") - 1 if "of" in lowered[1:] else len(words) - 1
+        if noun >= 0 and not lowered[noun].endswith("s"):
+            words[noun] += "s"
+    phrase = _natural_case(words, title_cased=_is_title_cased(text))
+    return phrase or DEFAULT_AUDIENCE
+
+
+def topic_phrases(text: str, *, exclude: set[str], min_words: int = 1) -> list[str]:
+    """The subject phrases of free text, longest first: runs of theme words of at most three words.
+
+    A stop word, a word used as a verb, a medium word ("content") or one of the `exclude` stems
+    (the audience) ends a run, so "Teaching busy parents healthy meal prep" gives "healthy meal prep".
+    """
+    title_cased = _is_title_cased(text)
+    runs: list[list[str]] = []
+    for clause in _CLAUSE_BREAK_RE.split(text):
+        words = _WORD_RE.findall(clause)
+        runs.append([])
+        for position, word in enumerate(words):
+            lower = word.lower()
+            used_as_verb = position > 0 and words[position - 1].lower() in _VERB_CUES
+            if not _is_theme_word(lower) or used_as_verb or lower in _MEDIA_WORDS or _stem(lower) in exclude:
+                runs.append([])
+            else:
+                runs[-1].append(word)
+    ranked: list[tuple[int, int, str]] = []  # (-length, position, phrase)
+    for run in runs:
+        if run and run[0].lower() in _CREATOR_VERBS:
+            run = run[1:]
+        kept = run[-3:]  # English noun phrases end in their head noun
+        if kept and len(kept) >= min_words:
+            ranked.append((-len(kept), len(ranked), _natural_case(kept, title_cased=title_cased)))
+    return [phrase for _, _, phrase in sorted(ranked)]
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    topics: tuple[str, ...]  # the main topic first; empty when the form names none
+    audience: str
+    goals: str
+    notes: str
+
+
+def read_strategy(brief: IdeasBrief) -> _Strategy:
+    """The creator's form turned into the words the ideas are built from."""
+    strategy = brief.content_strategy if isinstance(brief.content_strategy, dict) else {}
+    content_type = _strategy_text(strategy, "contentType", "content_type", "niche", "topic")
+    audience_text = _strategy_text(strategy, "targetAudience", "target_audience", "audience")
+    goals = _strategy_text(strategy, "goals", "goal")
+    notes = _strategy_text(strategy, "additionalNotes", "additional_notes", "notes")
+    audience = audience_phrase(audience_text) if audience_text else DEFAULT_AUDIENCE
+    exclude = {_stem(word) for word in _WORD_RE.findall(audience)} if audience_text else set()
+    candidates = topic_phrases(content_type, exclude=exclude)
+    # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
+    candidates += topic_phrases(notes, exclude=exclude, min_words=2)
+    for keyword in brief.keywords:
+        candidates += topic_phrases(str(keyword), exclude=exclude)[:1]
+    topics: list[str] = []
+    taken: list[set[str]] = []
+    for phrase in candidates:
+        stems = {_stem(word) for word in _WORD_RE.findall(phrase)}
+        if not stems or any(stems <= other or other <= stems for other in taken):
+            continue
+        topics.append(phrase)
+        taken.append(stems)
+        if len(topics) >= _MAX_TOPICS:
+            break
+    return _Strategy(tuple(topics), audience, goals, notes)
+
+
+_OBJECT_RE = re.compile(r".*\b(?:with|about|for|on|of|at)\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def hook_topic(hook: str) -> str:
+    """What a hook is about: the phrase after its last "with", "about" … , else its longest phrase.
+
+    "5 mistakes beginners make with sourdough" → "sourdough"; "Stop doing crunches." → "crunches".
+    """
+    lines = [line for line in clean_text(hook).splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    tail = _OBJECT_RE.match(text)
+    phrases = (topic_phrases(tail.group(1), exclude=set()) if tail else []) or topic_phrases(text, exclude=set())
+    return phrases[0] if phrases else ""
+
+
+def _times(multiplier: float) -> str:
+    return f"{float(multiplier):.1f}×"
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return len(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return 0
+
+
+_CONTENT_PATTERN_KINDS = ("keyword", "topic", "phrase", "theme", "hashtag", "word", "term")
+_TIMING_PATTERN_KINDS = ("hour", "time", "window")
+
+
+def _pattern_hook_type(kind: str, value: object) -> str | None:
+    if isinstance(value, dict):
+        found = value.get("hook_type") or value.get("hook")
+        return normalize_hook_type(found) if found else None
+    if "hook" not in kind:
+        return None
+    if isinstance(value, (list, tuple)):
+        return next((normalize_hook_type(item) for item in value if normalize_hook_type(item)), None)
+    return normalize_hook_type(value)
+
+
+def _hours(value: object) -> str:
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return f"{value:02d}:00-{(value + 1) % 24:02d}:00 UTC"
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}-{value[1]} UTC"
+    if isinstance(value, dict):
+        for key in ("hours", "window", "hour", "posting_window", "posting_hours"):
+            if key in value:
+                return _hours(value[key])
+        if "start" in value and "end" in value:
+            return _hours([value["start"], value["end"]])
+        return ""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    return text if "utc" in text.lower() else f"{text} UTC"
+
+
+def _pattern_window(kind: str, value: object) -> str:
+    if isinstance(value, dict):
+        return _hours(value)
+    if isinstance(value, (list, tuple)) and "hook" in kind:
+        rest = [item for item in value if not normalize_hook_type(item)]
+        return _hours(rest[0] if len(rest) == 1 else rest) if rest else ""
+    if any(word in kind for word in _TIMING_PATTERN_KINDS):
+        return _hours(value)
+    return ""
+
+
+def _pattern_subject(kind: str, value: object) -> str:
+    hook_type = _pattern_hook_type(kind, value)
+    window = _pattern_window(kind, value)
+    if hook_type:
+        return f"{HOOK_LABELS[hook_type]} hooks" + (f" posted {window}" if window else "")
+    if window:
+        return f"reels posted {window}"
+    if "day" in kind:
+        return f"reels posted on {value}"
+    if "duration" in kind or "length" in kind:
+        length = f"about {value:g} s" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        return f"reels of {length}"
+    if "hashtag" in kind:
+        return f"reels tagged #{str(value).lstrip('#')}"
+    if any(word in kind for word in _CONTENT_PATTERN_KINDS):
+        return f"reels about “{value}”"
+    return f"reels with {kind.replace('_', ' ')} {value}".strip()
+
+
+def describe_pattern(pattern: dict, competitors: int = 0) -> str:
+    """One readable line: "question hooks posted 18-21 UTC were outliers for 3 of 4 competitors (avg 6.2×)"."""
+    kind = str(pattern.get("kind") or "").strip().lower()
+    subject = _pattern_subject(kind, pattern.get("value"))
+    accounts = _count(pattern.get("accounts"))
+    total = max(_count(pattern.get("total_accounts") or pattern.get("competitors")) or competitors, accounts)
+    outliers = _count(pattern.get("outlier_count"))
+    if accounts:
+        claim = f"were outliers for {accounts} of {total} competitors"
+    elif outliers:
+        claim = f"produced {outliers} outlier reels"
+    else:
+        claim = "stood out among the outliers"
+    average = pattern.get("avg_multiplier", pattern.get("score"))
+    numeric = isinstance(average, (int, float)) and not isinstance(average, bool) and average > 0
+    return f"{subject} {claim}" + (f" (avg {_times(average)})" if numeric else "")
+
+
+def _pattern_matches(pattern: dict, hook_type: str, stems: set[str]) -> bool:
+    kind = str(pattern.get("kind") or "").strip().lower()
+    value = pattern.get("value")
+    pattern_hook = _pattern_hook_type(kind, value)
+    if pattern_hook:
+        return pattern_hook == hook_type
+    if any(word in kind for word in _CONTENT_PATTERN_KINDS) and isinstance(value, str):
+        wanted = _stems(value.lstrip("#"))
+        return bool(wanted) and wanted <= stems
+    return False
+
+
+def _is_content_pattern(pattern: dict) -> bool:
+    kind = str(pattern.get("kind") or "").strip().lower()
+    value = pattern.get("value")
+    return bool(_pattern_hook_type(kind, value)) or any(word in kind for word in _CONTENT_PATTERN_KINDS)
+
+
+def _round_robin(outliers: tuple[IdeaSource, ...]) -> list[IdeaSource]:
+    """Every account's best reel first, then every account's second best …, each round best first."""
+    by_account: dict[str, list[IdeaSource]] = {}
+    seen: set[str] = set()
+    for source in outliers:
+        if source.shortcode in seen:
+            continue
+        seen.add(source.shortcode)
+        by_account.setdefault(source.username.lower(), []).append(source)
+    order: list[IdeaSource] = []
+    for depth in range(max(len(reels) for reels in by_account.values())):
+        order.extend(reels[depth] for reels in by_account.values() if depth < len(reels))
+    return order
+
+
+def _list_size(hook: str) -> int:
+    match = _LEADING_NUMBER_RE.match(clean_text(hook))
+    if not match:
+        return 5
+    token = match.group(1).lower()
+    size = _NUMBER_WORDS.get(token) or int(token)
+    # "1 things" does not read; a one-item list is a curiosity hook in disguise anyway.
+    return size if size >= 2 else 3
+
+
+def _quote(hook: str, limit: int = 90) -> str:
+    lines = [line for line in clean_text(hook).splitlines() if line.strip()]
+    text = lines[0].strip() if lines else ""
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return f"“{text}”" if text else ""
+
+
+class _IdeaComposer:
+    """Turns the brief's outlier reels into distinct ideas for the creator's strategy."""
+
+    def __init__(self, brief: IdeasBrief):
+        self.brief = brief
+        self.strategy = read_strategy(brief)
+        self.order = _round_robin(brief.outliers)
+        primary = (brief.primary_username or "").lstrip("@").lower()
+        self.competitors = len({source.username.lower() for source in brief.outliers if source.username.lower() != primary})
+        # A competitor's hook word for word is not an adaptation, so those count as taken from the start.
+        self.used: set[str] = {_normal_form(source.hook) for source in brief.outliers}
+        self.type_uses: Counter[str] = Counter()
+        self.calls_to_action = self._calls_to_action()
+
+    def idea(self, index: int) -> ContentIdea:
+        primary = self.order[index % len(self.order)]
+        hook_type = source_hook_type(primary)
+        sources = (primary, *self._supporters(primary, hook_type))
+        topics = self.strategy.topics or tuple(dict.fromkeys(filter(None, (hook_topic(primary.hook), DEFAULT_TOPIC))))
+        hook, title, angle, topic = self._adapt(primary, hook_type, topics)
+        values = self._values(topic, n=_list_size(primary.hook), counted=angle.counted)
+        body = [self._fill(beat, values) for beat in BEATS[hook_type]]
+        body.append(
+            f"Borrow the pacing of @{primary.username}'s reel ({_times(primary.outlier_multiplier)}): "
+            "the hook on screen in the first two seconds, one point per cut."
+        )
+        notes = self.strategy.notes
+        if notes and count_words(notes) <= 25:
+            body.append(f"Keep it true to your brief: {_finish(notes)}")
+        call_to_action = self._fill(self.calls_to_action[index % len(self.calls_to_action)], values)
+        self.type_uses[hook_type] += 1
+        return ContentIdea(
+            title=title,
+            hook=hook,
+            hook_type=hook_type,
+            script={"hook": hook, "body": body, "call_to_action": call_to_action},
+            sources=sources,
+            why_it_works=self._why(sources, hook_type, hook, title),
+            score=sum(float(source.outlier_multiplier) for source in sources) / len(sources),
+        )
+
+    def _supporters(self, primary: IdeaSource, hook_type: str) -> list[IdeaSource]:
+        """Up to two more reels with the same hook type from other accounts: the format held beyond one creator."""
+        chosen: list[IdeaSource] = []
+        accounts = {primary.username.lower()}
+        for source in self.brief.outliers:
+            if len(chosen) == 2:
+                break
+            if source.username.lower() in accounts or source_hook_type(source) != hook_type:
+                continue
+            chosen.append(source)
+            accounts.add(source.username.lower())
+        return sorted(chosen, key=lambda source: -float(source.outlier_multiplier))
+
+    def _values(self, topic: str, *, n: int = 5, counted: str = "") -> dict[str, object]:
+        audience = self.strategy.audience
+        return {
+            "topic": topic,
+            "Topic": _capitalize(topic),
+            "audience": audience,
+            "Audience": _capitalize(audience),
+            "n": n,
+            "counted": counted or "points",
+            "WORD": (topic.split()[-1] if topic.split() else "info").upper(),
+        }
+
+    @staticmethod
+    def _fill(template: str, values: dict[str, object]) -> str:
+        return template.format(**values)
+
+    def _adapt(self, source: IdeaSource, hook_type: str, topics: tuple[str, ...]) -> tuple[str, str, _Angle, str]:
+        """The hook and title for the source, mirroring its wording where an angle fits, never repeating one."""
+        angles = ANGLES[hook_type]
+        text = clean_text(source.hook)
+        fitting = [angle for angle in angles if angle.shape is not None and angle.shape.search(text)]
+        offset = self.type_uses[hook_type] % len(angles)
+        rest = [angle for angle in angles[offset:] + angles[:offset] if angle not in fitting]
+        n = _list_size(source.hook)
+        # The main topic through every angle before a secondary topic: the ideas stay on the creator's subject.
+        candidates = [(angle, topic) for topic in topics for angle in fitting + rest]
+        part = 0
+        while True:
+            part += 1
+            for angle, topic in candidates:
+                values = self._values(topic, n=n)
+                hook = self._fill(angle.hook, values)
+                title = self._fill(angle.title, {**values, "Topic": title_case(topic), "Audience": title_case(self.strategy.audience)})
+                if part > 1:
+                    # Every angle is taken; a numbered sequel is how creators reuse a format that worked.
+                    hook, title = f"Part {part}: {hook}", f"{title} (Part {part})"
+                keys = {_normal_form(hook), _normal_form(title)}
+                if not keys & self.used:
+                    self.used |= keys
+                    return hook, title, angle, topic
+
+    def _why(self, sources: tuple[IdeaSource, ...], hook_type: str, hook: str, title: str) -> str:
+        primary, others = sources[0], sources[1:]
+        reel = " ".join(filter(None, [f"@{primary.username}'s reel", _quote(primary.hook)]))
+        parts = [f"Adapted from {reel} ({_times(primary.outlier_multiplier)} that account's typical views)."]
+        if others:
+            also = _join_list([f"@{source.username} ({_times(source.outlier_multiplier)})" for source in others])
+            parts.append(f"The same {HOOK_LABELS[hook_type]} hook also broke out for {also}.")
+        parts.append(f"It keeps the {HOOK_LABELS[hook_type]} hook: {HOOK_REASONS[hook_type][:1].lower()}{HOOK_REASONS[hook_type][1:]}")
+        stems = _stems(" ".join([hook, title, *(source.hook for source in sources)]))
+        patterns = [pattern for pattern in self.brief.patterns if isinstance(pattern, dict)]
+        matched = [pattern for pattern in patterns if _pattern_matches(pattern, hook_type, stems)][:2]
+        for pattern in matched:
+            parts.append(f"Across competitors, {describe_pattern(pattern, self.competitors)}.")
+        # Timing and length patterns hold whatever the idea is about, so the strongest one rides along.
+        general = next((pattern for pattern in patterns if not _is_content_pattern(pattern)), None)
+        if general is not None:
+            parts.append(f"Worth copying too: {describe_pattern(general, self.competitors)}.")
+        return " ".join(parts)
+
+    def _calls_to_action(self) -> list[str]:
+        """One call to action per goal the creator named, in the order they named them."""
+        goals = self.strategy.goals
+        found = sorted(
+            (match.start(), template)
+            for pattern, template in GOAL_CALLS_TO_ACTION
+            if (match := pattern.search(goals))
+        )
+        templates = list(dict.fromkeys(template for _, template in found))
+        return templates or [DEFAULT_CALL_TO_ACTION]
+
+
+def compose_ideas_from_outliers(brief: IdeasBrief, report: ProgressCallback) -> list[ContentIdea]:
+    if not brief.outliers:
+        raise PermanentJobError("No outlier reels to base ideas on", error_code="NO_OUTLIERS")
+    composer = _IdeaComposer(brief)
+    count = max(0, int(brief.count))
+    ideas = []
+    for index in range(count):
+        idea = composer.idea(index)
+        ideas.append(idea)
+        report((index + 1) / count, f"Composed idea {index + 1} of {count}: {idea.title}")
+    return ideas

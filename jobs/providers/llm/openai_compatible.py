@@ -22,6 +22,9 @@ from jobs.errors import PermanentJobError, RetryableJobError
 from jobs.providers.llm.base import (
     Article,
     ArticleBrief,
+    ContentIdea,
+    IdeasBrief,
+    IdeaSource,
     LLMBadResponse,
     LLMRateLimited,
     LLMRequestRejected,
@@ -29,6 +32,7 @@ from jobs.providers.llm.base import (
     LLMUnavailable,
     ProgressCallback,
 )
+from jobs.providers.llm.offline import HOOK_TYPES, clean_text, describe_pattern, normalize_hook_type, source_hook_type
 
 NOT_CONFIGURED = "LLM_NOT_CONFIGURED"
 
@@ -309,7 +313,7 @@ class ChatCompletionsClient:
 
 
 class OpenAICompatibleProvider:
-    """Writes the article with a real model through ChatCompletionsClient, streaming progress."""
+    """Writes articles and content ideas with a real model through ChatCompletionsClient, streaming progress."""
 
     name = "openai-compatible"
 
@@ -333,6 +337,35 @@ class OpenAICompatibleProvider:
         if on_progress is not None:
             on_progress(1.0, "Article written")
         return Article(title=title, markdown=markdown, model=result.model or self.client.model, usage=dict(result.usage))
+
+    def compose_ideas(self, brief: IdeasBrief, *, on_progress: ProgressCallback | None = None) -> list[ContentIdea]:
+        """Up to brief.count ideas written by the model as JSON, each mapped back to the brief's reels.
+
+        The model's own numbers are ignored: every score is the mean outlier multiplier of the
+        reels an idea cites. An answer without a single usable idea raises LLMBadResponse.
+        """
+        if not brief.outliers:
+            raise PermanentJobError("No outlier reels to base ideas on", error_code="NO_OUTLIERS")
+        wanted = max(0, int(brief.count))
+        if wanted == 0:
+            return []
+        tracker = _IdeasProgress(wanted, on_progress)
+        tracker.start()
+        result = self.client.chat(
+            build_ideas_messages(brief),
+            temperature=self.temperature,
+            # An idea with its script runs to about 250 tokens; the margin covers verbose models.
+            max_tokens=max(1024, wanted * 500),
+            stream=True,
+            on_delta=tracker.feed,
+        )
+        try:
+            ideas = parse_ideas(result.text, brief)
+        except LLMBadResponse as error:
+            raise LLMBadResponse(f"{self.client.endpoint} ({result.model or self.client.model}): {error}") from error
+        if on_progress is not None:
+            on_progress(1.0, f"{len(ideas)} of {wanted} ideas composed")
+        return ideas
 
 
 _SYSTEM_PROMPT = (
@@ -473,6 +506,280 @@ class _ProgressTracker:
         if fraction - self.last_reported >= self.STEP:
             self.last_reported = fraction
             self.on_progress(fraction, f"Writing: {self.words} of about {self.target} words")
+
+
+# --- Viral ideas ----------------------------------------------------------------------------
+
+_IDEAS_SYSTEM_PROMPT = (
+    "You are a short-form video strategist. You study reels that outperformed their accounts and "
+    "adapt what made them work to another creator's strategy. You never copy a reel word for word, "
+    "never invent numbers, and you answer with JSON only."
+)
+# Hooks are scraped captions; bounds keep the prompt inside small local context windows.
+_MAX_PROMPT_OUTLIERS = 40
+_MAX_PROMPT_PATTERNS = 10
+_MAX_PROMPT_KEYWORDS = 20
+_MAX_HOOK_CHARS = 200
+_MAX_STRATEGY_CHARS = 500
+_MAX_SOURCES_PER_IDEA = 3
+_STRATEGY_LABELS = (
+    ("contentType", "Content type"),
+    ("targetAudience", "Target audience"),
+    ("goals", "Goals"),
+    ("additionalNotes", "Additional notes"),
+)
+_IDEAS_SHAPE = (
+    '{"ideas": [{"title": "...", "hook": "...", "hook_type": "question", '
+    '"script": {"hook": "...", "body": ["...", "...", "..."], "call_to_action": "..."}, '
+    '"source_shortcodes": ["..."], "why_it_works": "..."}]}'
+)
+
+
+def _one_line(value: object, limit: int) -> str:
+    text = " ".join(clean_text(str(value)).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def build_ideas_messages(brief: IdeasBrief) -> list[dict]:
+    """The system and user messages that ask for brief.count ideas as one JSON object."""
+    strategy = brief.content_strategy if isinstance(brief.content_strategy, dict) else {}
+    lines = [f"Write {brief.count} reel ideas for @{brief.primary_username.lstrip('@')}.", "", "The creator's strategy:"]
+    labelled = {key for key, _ in _STRATEGY_LABELS}
+    extra = [(key, key) for key in strategy if key not in labelled]
+    for key, label in (*_STRATEGY_LABELS, *extra):
+        value = strategy.get(key)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value if item)
+        if value:
+            lines.append(f"- {label}: {_one_line(value, _MAX_STRATEGY_CHARS)}")
+    if not any(strategy.get(key) for key in strategy):
+        lines.append("- (not given: infer it from the reels below)")
+    lines += [
+        "",
+        "Outlier reels from competitors, strongest first (multiplier = views ÷ that account's typical views):",
+    ]
+    for number, source in enumerate(brief.outliers[:_MAX_PROMPT_OUTLIERS], start=1):
+        lines.append(
+            f"[{number}] @{source.username} | shortcode {source.shortcode} | hook type {source_hook_type(source)} | "
+            f"{float(source.outlier_multiplier):.1f}× | {source.url}"
+        )
+        lines.append(f'    Hook: "{_one_line(source.hook, _MAX_HOOK_CHARS)}"')
+    primary = brief.primary_username.lstrip("@").lower()
+    competitors = len({source.username.lower() for source in brief.outliers if source.username.lower() != primary})
+    patterns = [pattern for pattern in brief.patterns if isinstance(pattern, dict)][:_MAX_PROMPT_PATTERNS]
+    if patterns:
+        lines += ["", "Patterns that held across competitors:"]
+        lines += [f"- {describe_pattern(pattern, competitors)}" for pattern in patterns]
+    if brief.keywords:
+        lines += ["", f"Keywords: {', '.join(str(k) for k in brief.keywords[:_MAX_PROMPT_KEYWORDS])}"]
+    lines += [
+        "",
+        "Rules:",
+        f"- Exactly {brief.count} ideas, each with a different title and hook.",
+        "- Each idea adapts one to three of the reels above to the creator's topic and audience, "
+        "keeping the hook type of the reel it adapts.",
+        f"- hook_type is one of: {', '.join(HOOK_TYPES)}.",
+        "- script.body holds 3 to 5 short beats; script.call_to_action serves the creator's goals.",
+        "- source_shortcodes lists the shortcodes of the reels the idea adapts.",
+        "- why_it_works cites those reels' multipliers and any pattern above that applies.",
+        "- Answer with one JSON object and nothing else, in this shape:",
+        _IDEAS_SHAPE,
+    ]
+    return [{"role": "system", "content": _IDEAS_SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(lines)}]
+
+
+_FENCE_MARK_RE = re.compile(r"```[a-zA-Z]*")
+_JSON_START_RE = re.compile(r"[\[{]")
+_REEL_URL_RE = re.compile(r"/(?:reels?|p|tv)/([A-Za-z0-9_-]+)")
+_INDEX_REF_RE = re.compile(r"^\[?#?(\d{1,3})\]?$")
+_IDEA_FIELDS = ("script", "hook_type", "source_shortcodes", "sources", "why_it_works")
+
+
+def _looks_like_idea(value: object) -> bool:
+    return isinstance(value, dict) and ("title" in value or "hook" in value) and any(key in value for key in _IDEA_FIELDS)
+
+
+def _idea_list(document: object) -> list | None:
+    """The ideas in a decoded answer: {"ideas": [...]}, a bare list, or a single idea."""
+    if isinstance(document, list):
+        return document if any(_looks_like_idea(item) for item in document) else None
+    if not isinstance(document, dict):
+        return None
+    if isinstance(document.get("ideas"), list):
+        return document["ideas"]
+    for value in document.values():
+        # Models rename the wrapper ("content_ideas", "reels"); the list of ideas is what counts.
+        if isinstance(value, list) and any(_looks_like_idea(item) for item in value):
+            return value
+    return [document] if _looks_like_idea(document) else None
+
+
+def idea_items(text: str) -> list:
+    """The idea objects in a model's answer, past reasoning, chatter and code fences.
+
+    The first complete JSON document holding ideas wins; from an answer cut off mid-document the
+    ideas that did arrive whole are kept.
+    """
+    cleaned = _FENCE_MARK_RE.sub("", _THINK_RE.sub("", text))
+    decoder = json.JSONDecoder()
+    salvaged: list = []
+    position = 0
+    while match := _JSON_START_RE.search(cleaned, position):
+        try:
+            document, end = decoder.raw_decode(cleaned, match.start())
+        except ValueError:
+            position = match.start() + 1
+            continue
+        if _looks_like_idea(document):
+            salvaged.append(document)
+            position = end
+            continue
+        found = _idea_list(document)
+        if found is not None and not salvaged:
+            return found
+        position = end if found is not None else match.start() + 1
+    return salvaged
+
+
+def _text(value: object) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _beats(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list):
+        return []
+    beats = []
+    for item in value:
+        if isinstance(item, dict):
+            # {"beat": "..."} or {"shot": "...", "line": "..."}: the first words are the beat.
+            item = next((v for v in item.values() if isinstance(v, str) and v.strip()), "")
+        text = _text(item).lstrip("-*• ").strip()
+        if text:
+            beats.append(text)
+    return beats
+
+
+def _source_refs(item: dict) -> list:
+    for key in ("source_shortcodes", "sources", "source_shortcode", "source"):
+        value = item.get(key)
+        if value:
+            return value if isinstance(value, list) else [value]
+    return []
+
+
+def _resolve_source(ref: object, brief: IdeasBrief, by_code: dict[str, IdeaSource]) -> IdeaSource | None:
+    if isinstance(ref, dict):
+        ref = ref.get("shortcode") or ref.get("url") or ""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return brief.outliers[ref - 1] if 1 <= ref <= len(brief.outliers) else None
+    if not isinstance(ref, str):
+        return None
+    token = ref.strip().strip("\"'`")
+    url = _REEL_URL_RE.search(token)
+    if url:
+        token = url.group(1)
+    found = by_code.get(token) or by_code.get(token.lower())
+    if found is not None:
+        return found
+    index = _INDEX_REF_RE.match(token)
+    if index and 1 <= int(index.group(1)) <= len(brief.outliers):
+        return brief.outliers[int(index.group(1)) - 1]
+    return None
+
+
+def _fallback_source(brief: IdeasBrief, hook_type: str) -> IdeaSource:
+    """The strongest reel with the idea's hook type, else the brief's first (best) reel."""
+    same_type = [source for source in brief.outliers if source_hook_type(source) == hook_type]
+    if not same_type:
+        return brief.outliers[0]
+    return max(same_type, key=lambda source: float(source.outlier_multiplier))
+
+
+def _idea_from(item: object, brief: IdeasBrief, by_code: dict[str, IdeaSource]) -> ContentIdea | None:
+    if not isinstance(item, dict):
+        return None
+    script = item.get("script") if isinstance(item.get("script"), dict) else {}
+    hook = _text(item.get("hook")) or _text(script.get("hook"))
+    title = _text(item.get("title")) or hook
+    hook = hook or title
+    if not hook:
+        return None
+    hook_type = normalize_hook_type(item.get("hook_type")) or "statement"
+    sources: list[IdeaSource] = []
+    for ref in _source_refs(item):
+        source = _resolve_source(ref, brief, by_code)
+        if source is not None and source not in sources:
+            sources.append(source)
+    sources = sources[:_MAX_SOURCES_PER_IDEA] or [_fallback_source(brief, hook_type)]
+    why = _text(item.get("why_it_works")) or "Adapted from " + ", ".join(
+        f"@{source.username}'s reel ({float(source.outlier_multiplier):.1f}× that account's typical views)" for source in sources
+    ) + "."
+    return ContentIdea(
+        title=title,
+        hook=hook,
+        hook_type=hook_type,
+        script={
+            "hook": _text(script.get("hook")) or hook,
+            "body": _beats(script.get("body")),
+            "call_to_action": _text(script.get("call_to_action")) or _text(item.get("call_to_action")),
+        },
+        sources=tuple(sources),
+        why_it_works=why,
+        score=sum(float(source.outlier_multiplier) for source in sources) / len(sources),
+    )
+
+
+def parse_ideas(text: str, brief: IdeasBrief) -> list[ContentIdea]:
+    """At most brief.count distinct ideas from a model's answer; none at all raises LLMBadResponse."""
+    by_code: dict[str, IdeaSource] = {}
+    for source in brief.outliers:
+        by_code.setdefault(source.shortcode, source)
+        by_code.setdefault(source.shortcode.lower(), source)
+    ideas: list[ContentIdea] = []
+    seen: set[str] = set()
+    for item in idea_items(text):
+        idea = _idea_from(item, brief, by_code)
+        if idea is None:
+            continue
+        keys = {" ".join(idea.title.lower().split()), " ".join(idea.hook.lower().split())}
+        if keys & seen:
+            continue
+        seen |= keys
+        ideas.append(idea)
+        if len(ideas) >= brief.count:
+            break
+    if not ideas:
+        raise LLMBadResponse("the answer held no usable ideas (expected a JSON object with an \"ideas\" list)")
+    return ideas
+
+
+class _IdeasProgress:
+    """Counts ideas as they stream in, by the field each idea is asked to end with."""
+
+    MARKER = '"why_it_works"'
+
+    def __init__(self, wanted: int, on_progress: ProgressCallback | None):
+        self.wanted = max(1, wanted)
+        self.on_progress = on_progress
+        self.done = 0
+        self.tail = ""
+
+    def start(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(0.0, "Waiting for the model's first idea")
+
+    def feed(self, piece: str) -> None:
+        # The tail is one character short of the marker, so a marker split across pieces counts once.
+        window = self.tail + piece
+        found = window.count(self.MARKER)
+        self.tail = window[-(len(self.MARKER) - 1) :]
+        if found:
+            self.done += found
+            if self.on_progress is not None:
+                drafted = min(self.done, self.wanted)
+                self.on_progress(min(0.95, drafted / self.wanted), f"Drafted idea {drafted} of {self.wanted}")
 
 
 def _retry_delay(error: Exception, attempt: int, cap: float) -> float:

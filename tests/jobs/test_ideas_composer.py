@@ -1,0 +1,394 @@
+"""Both idea composers: the deterministic offline one, and the model one against a real local server.
+
+No database: the composers take an IdeasBrief and return ContentIdeas. The OpenAI-compatible
+provider talks HTTP to a small /v1/chat/completions server started here, so its prompt, its
+parsing and its typed errors are exercised for real.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from jobs.errors import PermanentJobError
+from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource, LLMBadResponse
+from jobs.providers.llm.offline import HOOK_TYPES, OfflineWriter
+from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
+
+STRATEGY = {
+    "contentType": "Healthy meal prep for busy parents",
+    "targetAudience": "Busy parents who work full time",
+    "goals": "Grow my followers",
+    "additionalNotes": "I film in my own kitchen.",
+}
+
+
+def reel(username: str, shortcode: str, hook: str, hook_type: str, multiplier: float) -> IdeaSource:
+    return IdeaSource(
+        username=username,
+        shortcode=shortcode,
+        url=f"https://www.instagram.com/reel/{shortcode}/",
+        hook=hook,
+        hook_type=hook_type,
+        outlier_multiplier=multiplier,
+        view_count=int(multiplier * 10_000),
+    )
+
+
+# Best first, as the analysis hands them over; sourdough_sadie holds the two strongest reels.
+OUTLIERS = (
+    reel("sourdough_sadie", "DaSadie0001", "5 mistakes beginners make with sourdough", "number_list", 9.4),
+    reel("sourdough_sadie", "DaSadie0002", "Why does nobody talk about starter hydration?", "question", 8.8),
+    reel("chef.tomas", "DbTomas0001", "Are you making this mistake with pasta water?", "question", 8.1),
+    reel("weeknight.wok", "DcWok000001", "The one thing about stir fry nobody tells you", "curiosity_gap", 7.0),
+    reel("fit_with_mara", "DdMara00001", "Stop doing crunches.", "contrarian", 6.5),
+    reel("chef.tomas", "DbTomas0002", "3 ways to save dinner without takeout", "number_list", 5.2),
+    reel("weeknight.wok", "DcWok000002", "I tried wok cooking for 30 days", "story", 4.1),
+    reel("fit_with_mara", "DdMara00002", "This is the best leg exercise you'll ever do", "bold_claim", 3.3),
+)
+QUESTION_PATTERN = {"kind": "hook_type", "value": "question", "accounts": 3, "outlier_count": 5, "score": 6.2}
+
+
+def ideas_brief(**changes) -> IdeasBrief:
+    values = dict(
+        primary_username="meal.prep.mia",
+        content_strategy=STRATEGY,
+        count=5,
+        outliers=OUTLIERS,
+        patterns=(QUESTION_PATTERN,),
+        keywords=("meal prep",),
+    )
+    values.update(changes)
+    return IdeasBrief(**values)
+
+
+def normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def mean_multiplier(idea: ContentIdea) -> float:
+    return sum(source.outlier_multiplier for source in idea.sources) / len(idea.sources)
+
+
+# --- offline: a deterministic composer, not a model
+
+
+@pytest.mark.parametrize("count", [1, 5, 8, 20])
+def test_offline_composes_exactly_count_distinct_ideas(count):
+    ideas = OfflineWriter().compose_ideas(ideas_brief(count=count))
+
+    assert len(ideas) == count
+    assert len({normal(idea.title) for idea in ideas}) == count
+    assert len({normal(idea.hook) for idea in ideas}) == count
+    assert not {normal(idea.title) for idea in ideas} & {normal(idea.hook) for idea in ideas}
+
+
+def test_offline_ideas_are_the_same_for_the_same_brief():
+    assert OfflineWriter().compose_ideas(ideas_brief(count=10)) == OfflineWriter().compose_ideas(ideas_brief(count=10))
+
+
+def test_offline_ideas_keep_their_sources_hook_type():
+    for idea in OfflineWriter().compose_ideas(ideas_brief(count=8)):
+        assert idea.hook_type in HOOK_TYPES
+        assert {source.hook_type for source in idea.sources} == {idea.hook_type}
+
+
+def test_a_number_list_hook_is_adapted_to_the_creators_audience_and_topic():
+    first = OfflineWriter().compose_ideas(ideas_brief(count=1))[0]
+
+    assert first.sources[0].shortcode == "DaSadie0001"
+    assert first.hook == "5 mistakes busy parents make with healthy meal prep"
+    assert first.title == "5 Healthy Meal Prep Mistakes to Avoid"
+
+
+def test_offline_ideas_speak_about_the_creators_topic_and_audience():
+    for idea in OfflineWriter().compose_ideas(ideas_brief(count=8)):
+        text = f"{idea.title} {idea.hook}".lower()
+        assert "meal prep" in text
+        for source_words in ("sourdough", "pasta", "stir fry", "crunches", "wok", "leg exercise"):
+            assert source_words not in idea.hook.lower()
+
+
+def test_offline_ideas_cite_brief_reels_and_score_their_mean_multiplier():
+    brief = ideas_brief(count=8)
+    for idea in OfflineWriter().compose_ideas(brief):
+        assert 1 <= len(idea.sources) <= 3
+        assert all(source in brief.outliers for source in idea.sources)
+        assert len({source.shortcode for source in idea.sources}) == len(idea.sources)
+        assert idea.score == pytest.approx(mean_multiplier(idea))
+
+
+def test_offline_ideas_spread_across_competitors_before_reusing_one():
+    ideas = OfflineWriter().compose_ideas(ideas_brief(count=4))
+
+    # sourdough_sadie has the two strongest reels, but every competitor gets a turn first.
+    assert [idea.sources[0].username for idea in ideas] == ["sourdough_sadie", "chef.tomas", "weeknight.wok", "fit_with_mara"]
+
+
+def test_why_it_works_cites_the_multipliers_and_a_matching_pattern():
+    ideas = OfflineWriter().compose_ideas(ideas_brief(count=8))
+    question_ideas = [idea for idea in ideas if idea.hook_type == "question"]
+    other_ideas = [idea for idea in ideas if idea.hook_type != "question"]
+    assert question_ideas and other_ideas
+
+    for idea in ideas:
+        assert f"{idea.sources[0].outlier_multiplier:.1f}×" in idea.why_it_works
+    for idea in question_ideas:
+        assert "question hooks were outliers for 3 of 4 competitors (avg 6.2×)" in idea.why_it_works
+    for idea in other_ideas:
+        assert "question hooks" not in idea.why_it_works
+
+
+def test_a_timing_pattern_is_described_with_its_window():
+    timing = {"kind": "posting_hour", "value": "18-21", "accounts": 2, "outlier_count": 4, "score": 4.4}
+    idea = OfflineWriter().compose_ideas(ideas_brief(count=1, patterns=(timing,)))[0]
+
+    assert "reels posted 18-21 UTC were outliers for 2 of 4 competitors (avg 4.4×)" in idea.why_it_works
+
+
+def test_offline_scripts_have_a_hook_three_to_five_beats_and_a_call_to_action_for_the_goals():
+    for idea in OfflineWriter().compose_ideas(ideas_brief(count=6)):
+        assert idea.script["hook"] == idea.hook
+        assert 3 <= len(idea.script["body"]) <= 5
+        assert "Follow" in idea.script["call_to_action"]
+
+    selling = {**STRATEGY, "goals": "Sell my meal plan"}
+    idea = OfflineWriter().compose_ideas(ideas_brief(count=1, content_strategy=selling))[0]
+    assert "Comment" in idea.script["call_to_action"]
+
+
+def test_offline_reports_progress_once_per_idea():
+    reports: list[tuple[float, str]] = []
+    OfflineWriter().compose_ideas(ideas_brief(count=4), on_progress=lambda fraction, message: reports.append((fraction, message)))
+
+    assert [fraction for fraction, _ in reports] == [0.25, 0.5, 0.75, 1.0]
+    assert reports[0][1].startswith("Composed idea 1 of 4")
+
+
+def test_hook_type_aliases_and_unlabelled_hooks_are_read_into_the_taxonomy():
+    outliers = (
+        reel("chef.tomas", "DbTomas0002", "3 ways to save dinner without takeout", "number", 5.2),
+        reel("weeknight.wok", "DcWok000003", "Why do stir fries go soggy?", "", 4.0),
+    )
+    ideas = OfflineWriter().compose_ideas(ideas_brief(count=2, outliers=outliers))
+
+    assert [idea.hook_type for idea in ideas] == ["number_list", "question"]
+    assert ideas[0].hook.startswith("3 ways busy parents")
+
+
+def test_without_a_strategy_each_idea_takes_the_topic_of_its_own_source_without_copying_its_hook():
+    ideas = OfflineWriter().compose_ideas(ideas_brief(count=8, content_strategy={}, keywords=()))
+
+    assert ideas[0].hook == "5 mistakes most people make with sourdough"
+    assert "pasta water" in ideas[1].hook
+    competitor_hooks = {normal(source.hook.rstrip(".?")) for source in OUTLIERS}
+    assert not {normal(idea.hook.rstrip(".?…")) for idea in ideas} & competitor_hooks
+
+
+def test_no_outliers_is_a_permanent_error():
+    with pytest.raises(PermanentJobError) as caught:
+        OfflineWriter().compose_ideas(ideas_brief(outliers=()))
+
+    assert caught.value.error_code == "NO_OUTLIERS"
+    assert caught.value.retryable is False
+
+
+# --- openai-compatible: a real HTTP server speaking /v1/chat/completions
+
+
+class IdeasServer:
+    """Answers every chat completion with `answer`, streamed as SSE when asked to stream."""
+
+    def __init__(self):
+        self.answer = ""
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # noqa: A002 - the base class names it so
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                outer.requests.append(body)
+                if self.path != "/v1/chat/completions":
+                    return self.send_body(404, "application/json", b'{"error": {"message": "unknown path"}}')
+                if body.get("stream"):
+                    return self.stream(outer.answer)
+                document = {"model": "fake-model-1", "choices": [{"message": {"content": outer.answer}, "finish_reason": "stop"}]}
+                self.send_body(200, "application/json", json.dumps(document).encode())
+
+            def send_body(self, status, content_type, payload):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def stream(self, text):
+                events = [text[i : i + 40] for i in range(0, len(text), 40)]
+                lines = [{"model": "fake-model-1", "choices": [{"delta": {"content": piece}, "finish_reason": None}]} for piece in events]
+                lines.append({"model": "fake-model-1", "choices": [{"delta": {}, "finish_reason": "stop"}]})
+                payload = "".join(f"data: {json.dumps(line)}\n\n" for line in lines) + "data: [DONE]\n\n"
+                self.send_body(200, "text/event-stream", payload.encode())
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def prompt(self) -> str:
+        return "\n".join(message["content"] for message in self.requests[-1]["messages"])
+
+
+@pytest.fixture
+def server():
+    running = IdeasServer()
+    running.thread.start()
+    yield running
+    running.httpd.shutdown()
+    running.httpd.server_close()
+
+
+def provider(server: IdeasServer) -> OpenAICompatibleProvider:
+    return OpenAICompatibleProvider(ChatCompletionsClient(server.url, "fake-model-1", timeout_seconds=5))
+
+
+def model_idea(title: str, hook: str, hook_type: str, shortcodes: list, **extra) -> dict:
+    return {
+        "title": title,
+        "hook": hook,
+        "hook_type": hook_type,
+        "script": {"hook": hook, "body": ["Beat one", "Beat two", "Beat three"], "call_to_action": "Follow for more."},
+        "source_shortcodes": shortcodes,
+        "why_it_works": f"Based on {', '.join(map(str, shortcodes))}.",
+        **extra,
+    }
+
+
+MODEL_IDEAS = {
+    "ideas": [
+        model_idea("Meal Prep Mistakes", "5 mistakes busy parents make with meal prep", "number_list",
+                   ["DaSadie0001", "DbTomas0002"], score=99.0),
+        model_idea("The Prep Question", "Why does nobody talk about Sunday prep?", "question", ["DbTomas0001"]),
+        model_idea("Prep Secret", "The one thing about meal prep nobody tells you", "curiosity_gap", ["DcWok000001"]),
+    ]
+}
+
+
+def test_a_json_answer_becomes_ideas_mapped_to_the_brief_reels_with_our_scores(server):
+    server.answer = json.dumps(MODEL_IDEAS)
+    ideas = provider(server).compose_ideas(ideas_brief(count=3))
+
+    assert [idea.title for idea in ideas] == ["Meal Prep Mistakes", "The Prep Question", "Prep Secret"]
+    assert [source.shortcode for source in ideas[0].sources] == ["DaSadie0001", "DbTomas0002"]
+    assert ideas[0].sources == (OUTLIERS[0], OUTLIERS[5])
+    assert ideas[0].score == pytest.approx((9.4 + 5.2) / 2)  # the model's own 99.0 is ignored
+    assert ideas[1].score == pytest.approx(8.1)
+    assert ideas[0].script == {
+        "hook": "5 mistakes busy parents make with meal prep",
+        "body": ["Beat one", "Beat two", "Beat three"],
+        "call_to_action": "Follow for more.",
+    }
+    assert server.requests[-1]["stream"] is True
+
+
+def test_an_answer_wrapped_in_a_json_code_fence_with_chatter_is_parsed(server):
+    server.answer = "Here are your ideas:\n\n```json\n" + json.dumps(MODEL_IDEAS, indent=2) + "\n```\nEnjoy!"
+    ideas = provider(server).compose_ideas(ideas_brief(count=3))
+
+    assert [idea.hook_type for idea in ideas] == ["number_list", "question", "curiosity_gap"]
+
+
+def test_unknown_shortcodes_are_dropped_and_an_idea_without_any_gets_the_strongest_reel_of_its_type(server):
+    server.answer = json.dumps({"ideas": [
+        model_idea("Mixed", "5 prep tips", "number_list", ["NOPE0000000", "DbTomas0002"]),
+        model_idea("Orphan", "Is meal prep worth it?", "question", ["MADEUP00001"]),
+        model_idea("Lonely", "Meal prep, explained.", "statement", []),
+    ]})
+    mixed, orphan, lonely = provider(server).compose_ideas(ideas_brief(count=3))
+
+    assert [source.shortcode for source in mixed.sources] == ["DbTomas0002"]
+    assert orphan.sources == (OUTLIERS[1],)  # the strongest question reel
+    assert lonely.sources == (OUTLIERS[0],)  # no statement reels: the brief's best one
+    assert orphan.score == pytest.approx(8.8)
+
+
+def test_a_hook_type_outside_the_taxonomy_becomes_statement(server):
+    server.answer = json.dumps({"ideas": [
+        model_idea("Meme", "When the meal prep hits", "meme", ["DcWok000002"]),
+        model_idea("Numbers", "3 prep wins", "Number list", ["DbTomas0002"]),
+    ]})
+    meme, numbers = provider(server).compose_ideas(ideas_brief(count=2))
+
+    assert meme.hook_type == "statement"
+    assert numbers.hook_type == "number_list"
+
+
+def test_fewer_ideas_than_asked_are_accepted_and_extra_or_repeated_ones_dropped(server):
+    repeated = model_idea("Meal Prep Mistakes", "5 mistakes busy parents make with meal prep", "number_list", ["DaSadie0001"])
+    server.answer = json.dumps({"ideas": [*MODEL_IDEAS["ideas"][:2], repeated]})
+
+    assert len(provider(server).compose_ideas(ideas_brief(count=5))) == 2
+    server.answer = json.dumps(MODEL_IDEAS)
+    assert len(provider(server).compose_ideas(ideas_brief(count=1))) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I'm sorry, I can't help with that.",
+        '{"ideas": [{"title": "cut off',
+        '{"ideas": []}',
+        '{"ideas": [{"why_it_works": "no title and no hook"}]}',
+    ],
+)
+def test_an_answer_without_usable_ideas_is_a_retryable_bad_response(server, answer):
+    server.answer = answer
+
+    with pytest.raises(LLMBadResponse) as caught:
+        provider(server).compose_ideas(ideas_brief(count=3))
+    assert caught.value.retryable is True
+    assert caught.value.error_code == "LLM_BAD_RESPONSE"
+
+
+def test_the_prompt_carries_the_strategy_the_numbered_outliers_patterns_and_keywords(server):
+    server.answer = json.dumps(MODEL_IDEAS)
+    provider(server).compose_ideas(ideas_brief(count=3))
+    prompt = server.prompt()
+
+    for value in STRATEGY.values():
+        assert value in prompt
+    for number, source in enumerate(OUTLIERS, start=1):
+        assert f"[{number}] @{source.username} | shortcode {source.shortcode} | hook type {source.hook_type}" in prompt
+        assert source.hook in prompt
+        assert source.url in prompt
+    assert "8.8×" in prompt
+    assert "question hooks were outliers for 3 of 4 competitors (avg 6.2×)" in prompt
+    assert "Keywords: meal prep" in prompt
+    assert "Exactly 3 ideas" in prompt
+    assert '"ideas"' in prompt
+
+
+def test_progress_rises_as_ideas_stream_in_and_ends_at_one(server):
+    server.answer = json.dumps(MODEL_IDEAS)
+    reports: list[float] = []
+    provider(server).compose_ideas(ideas_brief(count=3), on_progress=lambda fraction, message: reports.append(fraction))
+
+    assert reports[0] == 0.0
+    assert reports[-1] == 1.0
+    assert reports == sorted(reports)
+    assert len(reports) == 5  # the wait, one per idea, the end
+
+
+def test_no_outliers_fails_before_asking_the_model(server):
+    with pytest.raises(PermanentJobError) as caught:
+        provider(server).compose_ideas(ideas_brief(outliers=()))
+
+    assert caught.value.error_code == "NO_OUTLIERS"
+    assert server.requests == []
