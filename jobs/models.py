@@ -82,6 +82,13 @@ class TrackedJob(models.Model):
     # Name of the concrete model's "this attempt started at" field (spec-specific column).
     job_started_field: str = "started_at"
     job_error_field: str = "error_message"
+    # Kind-specific progress fields that belong to one attempt: reset to their defaults whenever
+    # the job goes back to the queue or a new attempt starts.
+    job_attempt_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def attempt_field_defaults(cls) -> dict:
+        return {name: cls._meta.get_field(name).get_default() for name in cls.job_attempt_fields}
 
     @classmethod
     def job_timeout_seconds(cls) -> int:
@@ -252,6 +259,7 @@ class GenerationJob(TrackedJob):
     job_claim_order = ("created_at",)
     job_timeout_setting = "GENERATION_JOB_TIMEOUT_SECONDS"
     job_started_field = "started_at"
+    job_attempt_fields = ("stage_progress", "estimated_completion", "started_at")
 
     class Meta:
         db_table = "generation_jobs"

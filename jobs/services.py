@@ -142,7 +142,7 @@ def job_claim(
                 error_code="",
                 error_stage="",
                 error_retryable=False,
-                **{model.job_started_field: now, model.job_error_field: None},
+                **{**model.attempt_field_defaults(), model.job_started_field: now, model.job_error_field: None},
             )
             if claimed:
                 job = model.objects.get(pk=candidate_pk)
@@ -259,6 +259,7 @@ def job_fail(job: TrackedJob, *, error: BaseException) -> str:
                 progress_message=f"Attempt {job.attempts} failed; retrying at {next_attempt_at:%H:%M:%S} UTC",
                 next_attempt_at=next_attempt_at,
                 heartbeat_at=None,
+                **job.attempt_field_defaults(),
                 **error_fields,
             )
             new_status, message = statuses.pending, f"Attempt {job.attempts} failed ({error_code}): {text}; retry scheduled"
@@ -327,6 +328,7 @@ def job_retry(
                 error_code="",
                 error_stage="",
                 error_retryable=False,
+                **job.attempt_field_defaults(),
                 **{job.job_error_field: None},
             )
             job.refresh_from_db()
@@ -359,6 +361,7 @@ def job_recover(job: TrackedJob) -> str | None:
                 progress_message="Recovered after its worker stopped; waiting for a worker",
                 next_attempt_at=now,
                 heartbeat_at=None,
+                **job.attempt_field_defaults(),
                 **error_fields,
             )
             new_status = statuses.pending
