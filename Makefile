@@ -35,6 +35,7 @@ test: export API_USER_RATE := 100000/min
 test: export VIRAL_QUEUE_CREATE_RATE := 100000/min
 test: venv
 	scripts/ensure_postgres.sh
+	scripts/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 sample-data: venv

@@ -344,6 +344,25 @@ def job_retry(
     return job
 
 
+def job_process_now(job: TrackedJob, *, by: str = "staff") -> str:
+    """Run this job next, ahead of the queue, in a worker; returns the django-q2 task id.
+
+    Refuses while it is processing (one job never runs twice at once); a finished job is put
+    back in the queue first (a new run).
+    """
+    from django_q.tasks import async_task
+
+    job.refresh_from_db()
+    statuses = job.job_statuses
+    if job.status == statuses.processing:
+        raise JobStateError("this job is already being processed", current_status=job.status)
+    if job.status != statuses.pending:
+        job_retry(job, reason=f"Processing requested by {by}", include_completed=True, wake=False)
+    # Called outside a transaction, so the worker can claim the committed row at once.
+    return async_task("jobs.tasks.run_job", job.job_kind, str(job.pk), task_name=f"process {job.job_kind} {job.pk} now",
+                      group=f"jobs.{job.job_kind}")
+
+
 def job_recover(job: TrackedJob) -> str | None:
     """Hand back a job whose worker stopped sending heartbeats (crashed, killed, lost)."""
     statuses = job.job_statuses

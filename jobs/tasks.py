@@ -1,12 +1,20 @@
 """django-q2 entry points of the job core."""
 
 from jobs import runner, services
+from jobs.registry import job_model
 
 
 def run_jobs(kind: str) -> int:
     """Wake-up: run due jobs of `kind`."""
     services.worker_beat()
     return runner.run_jobs(kind)
+
+
+def run_job(kind: str, job_id: str) -> str | None:
+    """"Process now": claim this one job (if still pending) and run it."""
+    services.worker_beat()
+    job = services.job_claim(job_model(kind), job_id=job_id, q_task_id=runner.current_q_task_id)
+    return runner.run_claimed_job(job) if job else None
 
 
 def sweep() -> dict:

@@ -71,21 +71,8 @@ def viral_entry_create(
 
 
 def viral_entry_process_now(*, entry: ViralIdeasQueue, by: str = "staff") -> str:
-    """Run this entry now, ahead of the queue, in a worker; returns the django-q2 task id.
-
-    Refuses (JobStateError → 409) while it is processing, so one entry never runs twice at once.
-    A finished entry starts a new run.
-    """
-    from django_q.tasks import async_task
-
-    entry.refresh_from_db()
-    if entry.status == Status.PROCESSING:
-        raise JobStateError("this entry is already being processed", current_status=entry.status)
-    if entry.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.PAUSED):
-        job_services.job_retry(entry, reason=f"New run requested by {by}", include_completed=True, wake=False)
-    # The row is committed (no surrounding transaction), so the worker can claim it at once.
-    return async_task("viral_ideas.tasks.process_entry", str(entry.pk), task_name=f"process viral entry {entry.pk}",
-                      group="jobs.viral_ideas")
+    """Staff's "process now" (409 while processing; a finished entry starts a new run)."""
+    return job_services.job_process_now(entry, by=by)
 
 
 def viral_entry_cancel(*, entry: ViralIdeasQueue, by: str = "user") -> ViralIdeasQueue:

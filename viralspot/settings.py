@@ -120,7 +120,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # reverse proxy or CDN in front of `collectstatic` output and turns this off.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.

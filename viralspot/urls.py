@@ -6,7 +6,8 @@ from jobs.api import AuthTokenApi, HealthApi
 from viralspot import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("viralspot.page_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", HealthApi.as_view(), name="healthz"),
     path("admin/", admin.site.urls),
     path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
