@@ -148,7 +148,6 @@ def bulk_job_progress(bulk: BulkJob) -> dict:
         ],
         "cancelled_at": bulk.cancelled_at,
         "created_at": bulk.created_at,
-        "updated_at": timezone.now(),
     }
 
 
