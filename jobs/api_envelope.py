@@ -10,7 +10,7 @@ import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
@@ -75,6 +75,10 @@ def exception_handler(exc, context):
         return Response(
             error_body(exc.message, "INVALID_STATE", current_status=exc.current_status), status=status.HTTP_409_CONFLICT
         )
+    if isinstance(exc, DataError):
+        # The database refused a value (a NUL byte, an out-of-range number): the client's input.
+        return Response(error_body("A value in the request cannot be stored or searched for.", "INVALID_INPUT"),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DatabaseError):
         logger.exception("database error in %s", context.get("view"))
         response = Response(

@@ -50,12 +50,10 @@ def entry_or_error(queue_id: str) -> ViralIdeasQueue:
 
 
 def clean_session_id(raw: str) -> str:
-    session_id = (raw or "").strip()
-    if not session_id:
-        raise ApiError("Session ID is required", status_code=400, error_code="INVALID_SESSION_ID")
-    if len(session_id) > 255:
-        raise ApiError("Session ID is too long (max 255 characters)", status_code=400, error_code="INVALID_SESSION_ID")
-    return session_id
+    problem = services.session_id_problem(raw)
+    if problem:
+        raise ApiError(problem, status_code=400, error_code="INVALID_SESSION_ID")
+    return raw.strip()
 
 
 class UsernameField(serializers.CharField):

@@ -82,7 +82,7 @@ class ViralIdeasQueue(TrackedJob):
 
     @property
     def can_be_rerun(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED, self.Status.PAUSED)
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
 
 
 class ViralIdeasCompetitor(models.Model):

@@ -90,7 +90,7 @@ def entry_status(session_id: str) -> dict | None:
         "estimated_time_remaining": _minutes_left(summary, now),
         "estimated_completion": summary.estimated_completion if summary.status == Status.PROCESSING else None,
         "can_be_cancelled": summary.status in (Status.PENDING, Status.PROCESSING),
-        "can_be_rerun": summary.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.PAUSED),
+        "can_be_rerun": summary.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED),
         "status_category": status_category(summary.status),
         "progress_stage": progress_stage(summary.status, summary.progress_percentage),
         "events_url": f"/api/viral-ideas/queue/{summary.session_id}/events",

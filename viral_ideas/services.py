@@ -26,6 +26,18 @@ class SessionAlreadyUsed(Exception):
         self.entry = entry
 
 
+def session_id_problem(raw: str) -> str | None:
+    """Why a session id can never name an entry (blank, too long, control characters), or None."""
+    session_id = (raw or "").strip()
+    if not session_id:
+        return "Session ID is required"
+    if len(session_id) > 255:
+        return "Session ID is too long (max 255 characters)"
+    if any(ord(char) < 32 or ord(char) == 127 for char in session_id):
+        return "Session ID must not contain control characters"
+    return None
+
+
 def viral_entry_create(
     *,
     session_id: str,
@@ -126,9 +138,14 @@ def viral_start_due_reruns(*, now=None) -> list[str]:
     for entry in ViralIdeasQueue.objects.due_for_rerun(now):
         try:
             job_services.job_retry(entry, reason="Scheduled rerun", include_completed=True)
-            started.append(str(entry.pk))
         except JobStateError:
             continue
+        # The next period counts from this start, so a run that fails is not restarted at every
+        # check; a successful run sets it again from its completion.
+        ViralIdeasQueue.objects.filter(pk=entry.pk).update(
+            next_scheduled_run=now + timedelta(hours=entry.rerun_frequency_hours)
+        )
+        started.append(str(entry.pk))
     return started
 
 
