@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from jobs.querysets import TrackedJobQuerySet
 
-class ViralIdeasQueueQuerySet(QuerySet):
+
+class ViralIdeasQueueQuerySet(TrackedJobQuerySet):
     def due_for_rerun(self, now) -> QuerySet:
         """Finished entries whose scheduled rerun has come and that asked for reruns."""
         return self.filter(

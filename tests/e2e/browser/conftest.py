@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's package, driven by Playwright) against the live site and a real worker.
 
 Fixtures:
-  browser    one Chromium per test session, kept off the network
+  browser    one Chromium per test, kept off the network
   page       a fresh page (own context) per test; a failing test saves a screenshot to
              test-artifacts/screenshots/<test name>.png
   live_site  the ASGI app under uvicorn (asgi_server) plus a real `qcluster` worker, on the test
@@ -33,10 +33,14 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """One Chromium per test, so the flag below never outlives a browser test."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread while the browser is open, and
+    # Django then refuses ORM calls from it; the test's own setup and assertions are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
