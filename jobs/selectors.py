@@ -252,3 +252,78 @@ def bulk_stream(bulk: BulkJob):
                 "timestamp": event.created_at}
 
     return StreamSource(kind="generation", job_ids=job_ids, snapshot=snapshot, event_payload=event_payload)
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+DASHBOARD_KIND_ORDER = ("profile", "generation", "viral_ideas")
+DASHBOARD_RUNNING_LIMIT = 10
+DASHBOARD_FAILURES_LIMIT = 8
+
+
+def _priority_field(model):
+    """The kind's priority column, or None for a kind that runs first come, first served."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return model._meta.get_field("priority")
+    except FieldDoesNotExist:
+        return None
+
+
+def queue_dashboard() -> list[dict]:
+    """Every job kind's queue: counts by status and priority, running jobs, recent failures, durations.
+
+    Five queries per kind, whatever the number of jobs.
+    """
+    from django.db.models import Avg, Count, Max, Min
+
+    from jobs.eta import recent_durations, typical_duration
+    from jobs.registry import job_models
+
+    models = job_models()
+    order = [kind for kind in DASHBOARD_KIND_ORDER if kind in models] + sorted(set(models) - set(DASHBOARD_KIND_ORDER))
+    overview = []
+    for kind in order:
+        model = models[kind]
+        statuses = model.job_statuses
+        status_values = [value for value, _ in model._meta.get_field("status").choices]
+        priority_field = _priority_field(model)
+        group_by = ("priority", "status") if priority_field else ("status",)
+        cells: dict = {}
+        for row in model.objects.order_by().values(*group_by).annotate(count=Count("pk")):
+            cells[(row.get("priority"), row["status"])] = row["count"]
+        if priority_field is None:
+            priorities = [(None, "All (first come, first served)")]
+        elif priority_field.choices:
+            priorities = list(priority_field.choices)  # declared in claim order
+        else:
+            # A numeric priority (1 = highest): the values that occur, best first.
+            priorities = [(value, str(value)) for value in sorted({priority for priority, _ in cells})]
+        rows = [
+            {"priority": value, "label": label,
+             "counts": [cells.get((value, status), 0) for status in status_values],
+             "total": sum(cells.get((value, status), 0) for status in status_values)}
+            for value, label in priorities
+        ]
+        totals = [sum(row["counts"][index] for row in rows) for index in range(len(status_values))]
+        completed = model.objects.filter(status=statuses.completed, duration_seconds__isnull=False)
+        durations = completed.aggregate(
+            mean=Avg("duration_seconds"), fastest=Min("duration_seconds"), slowest=Max("duration_seconds"),
+            count=Count("pk"),
+        )
+        overview.append({
+            "kind": kind,
+            "label": str(model._meta.verbose_name_plural),
+            "statuses": status_values,
+            "rows": rows,
+            "totals": totals,
+            "total": sum(totals),
+            "active": sum(cells.get((p, s), 0) for p, _ in priorities for s in statuses.active),
+            "running": list(model.objects.filter(status=statuses.processing)
+                            .order_by(model.job_started_field)[:DASHBOARD_RUNNING_LIMIT]),
+            "failures": list(model.objects.filter(status=statuses.failed)
+                             .order_by("-finished_at")[:DASHBOARD_FAILURES_LIMIT]),
+            "durations": {**durations, "recent_median": typical_duration(recent_durations(model))},
+        })
+    return overview

@@ -51,6 +51,12 @@ class PrimaryProfileQuerySet(QuerySet):
             .first()
         )
 
+    def for_profiles_page(self, limit: int = 12) -> QuerySet:
+        """The most recently fetched profiles, for the profiles page's list."""
+        return self.only(
+            "username", "full_name", "followers_count", "total_reels", "median_views", "last_scraped_at", "created_at",
+        ).order_by("-last_scraped_at", "-created_at")[:limit]
+
     def for_similarity(self) -> QuerySet:
         return self.only(
             "id", "username", "full_name", "followers_count", "profile_pic_url", "primary_category",

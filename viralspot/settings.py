@@ -116,6 +116,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Under uvicorn nothing else serves the admin's CSS in the embedded default; production puts a
 # reverse proxy or CDN in front of `collectstatic` output and turns this off.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)

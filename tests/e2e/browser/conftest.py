@@ -48,7 +48,8 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def page(request, browser):
+def page(request, asgi_server, browser):
+    """A fresh page; set up after the live server, so it is torn down before the server is."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     new_page = context.new_page()
@@ -59,6 +60,11 @@ def page(request, browser):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
         new_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     context.close()
+    # With Playwright's loop running, the test body's ORM calls used connections of their own;
+    # close them now, before the server's teardown ends every other session on the database.
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.hookimpl(hookwrapper=True)

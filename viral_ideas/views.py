@@ -1,0 +1,203 @@
+"""Viral-ideas pages: the new-analysis form, an entry's live progress page, and a run's results."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from jobs.services import JobStateError
+from viral_ideas import selectors, services
+from viral_ideas.analysis import HOOK_TYPE_ORDER, HOOK_TYPES
+from viral_ideas.forms import ViralIdeasForm
+from viral_ideas.models import ViralIdeasQueue
+from viralspot.views import duration_text, eta_text, http_url, render_live
+
+Status = ViralIdeasQueue.Status
+ACTIVE = (Status.PENDING, Status.PROCESSING)
+
+
+def new_session_id() -> str:
+    """The page's handle on a new entry (API clients bring their own session ids)."""
+    return f"web-{secrets.token_hex(8)}"
+
+
+def viral_new(request):
+    form = ViralIdeasForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = services.viral_entry_create(
+            session_id=new_session_id(),
+            primary_username=form.cleaned_data["primary_username"],
+            competitors=form.cleaned_data["competitors"],
+            content_strategy=form.content_strategy(),
+        )
+        messages.success(request, f"Analysis queued for @{entry.primary_username}.")
+        return redirect("viral-progress", session_id=entry.session_id)
+    return render(request, "viral_ideas/new.html", {"form": form})
+
+
+@never_cache
+def viral_progress(request, session_id):
+    state = selectors.entry_status(session_id)
+    if state is None:
+        raise Http404("No analysis with this session id")
+    active = state["status"] in ACTIVE
+    estimated = state["estimated_completion"]
+    context = {
+        "state": state,
+        "active": active,
+        "strategy": state["full_content_strategy"] or {},
+        "stage_label": state["progress_stage"].replace("_", " "),
+        "eta": eta_text(estimated) if state["status"] == Status.PROCESSING else "",
+        "eta_at": estimated if state["status"] == Status.PROCESSING else None,
+        "stream_url": reverse("viral-queue-events", args=[session_id]) if active else "",
+        "has_results": state["total_runs"] > 0,
+        "took": duration_text(state["processing_duration"] * 60) if state["processing_duration"] is not None else "",
+    }
+    return render_live(request, "viral_ideas/progress.html", "viral_ideas/_progress_live.html", context)
+
+
+@require_POST
+def viral_cancel(request, session_id):
+    entry = get_object_or_404(ViralIdeasQueue, session_id=session_id)
+    by = request.user.get_username() if request.user.is_authenticated else "the progress page"
+    try:
+        services.viral_entry_cancel(entry=entry, by=by)
+    except JobStateError as error:
+        messages.warning(request, f"Nothing to cancel: {error.message}.")
+    else:
+        messages.success(request, "Analysis cancelled.")
+    return redirect("viral-progress", session_id=session_id)
+
+
+def viral_results(request, session_id):
+    entry = get_object_or_404(ViralIdeasQueue, session_id=session_id)
+    run = request.GET.get("run")
+    if run is not None and not run.isdigit():
+        raise Http404("Runs are numbered 1, 2, …")
+    result = selectors.result_for(entry, int(run) if run else None)
+    if result is None:
+        if run:
+            raise Http404(f"This analysis has no run {run}")
+        messages.info(request, "No results yet: they appear here when the first run completes.")
+        return redirect("viral-progress", session_id=session_id)
+    document = selectors.result_document(entry, result)
+    threshold = (document["analysis_data"].get("settings") or {}).get("outlier_threshold", 2.0)
+    for reel in document["outlier_reels"]:
+        reel["href"] = http_url(reel.get("reel", {}).get("url"))
+        reel["hook_label"] = (reel.get("hook_type") or "").replace("_", " ")
+    ideas = document["ideas"]
+    for idea in ideas:
+        idea["hook_label"] = (idea.get("hook_type") or "").replace("_", " ")
+        for source in idea.get("sources", []):
+            source["href"] = http_url(source.get("url"))
+    return render(request, "viral_ideas/results.html", {
+        "entry": entry,
+        "document": document,
+        "analysis": document["analysis"],
+        "summary": document["analysis_summary"],
+        "strategy": entry.content_strategy or {},
+        "chart": outlier_chart(document["outlier_reels"], threshold=threshold),
+        "threshold": threshold,
+        "hook_groups": hook_groups(document["hooks_by_type"]),
+        "patterns": [{**pattern, "kind_label": pattern["kind"].replace("_", " ")} for pattern in document["patterns"]],
+        "ideas": ideas,
+    })
+
+
+def hook_groups(hooks_by_type: dict) -> list[dict]:
+    """Hooks grouped by type in the taxonomy's order, each type with its definition."""
+    order = [name for name in HOOK_TYPE_ORDER if name in hooks_by_type] + sorted(set(hooks_by_type) - set(HOOK_TYPE_ORDER))
+    return [
+        {"type": name, "label": name.replace("_", " "), "definition": HOOK_TYPES.get(name, ""), "hooks": hooks_by_type[name]}
+        for name in order
+    ]
+
+
+# --- The outlier chart (server-rendered SVG) -----------------------------------------------------
+
+CHART_WIDTH = 960
+LABEL_WIDTH = 190
+VALUE_WIDTH = 64
+ROW_HEIGHT = 22
+BAR_HEIGHT = 14
+GROUP_GAP = 10
+AXIS_HEIGHT = 26
+ACCOUNT_TONES = 6  # colours cycle; every group is also named in text, so colour is never the only cue
+
+
+def _tick_step(maximum: float) -> int:
+    for step in (1, 2, 5, 10, 20, 50, 100):
+        if maximum / step <= 8:
+            return step
+    return 200
+
+
+def outlier_chart(outlier_reels: list[dict], *, threshold: float) -> dict | None:
+    """Bar geometry of the outlier reels, one bar per reel, grouped by account (best account first).
+
+    Bar length is the reel's outlier multiplier (views ÷ its account's typical views) on one
+    linear scale from 0, so bars of different accounts compare directly.
+    """
+    if not outlier_reels:
+        return None
+    groups: dict[str, list[dict]] = {}
+    for reel in sorted(outlier_reels, key=lambda item: -item.get("outlier_multiplier", 0)):
+        groups.setdefault(reel.get("reel", {}).get("username", "?"), []).append(reel)
+    largest = max([reel.get("outlier_multiplier", 0) for reel in outlier_reels] + [threshold])
+    step = _tick_step(largest)
+    scale_max = max(step, math.ceil(largest / step) * step)
+    plot_width = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+
+    def x_of(value: float) -> float:
+        return round(LABEL_WIDTH + plot_width * value / scale_max, 1)
+
+    rows, headings = [], []
+    y = AXIS_HEIGHT
+    for tone_index, (username, reels) in enumerate(groups.items()):
+        headings.append({"y": y + ROW_HEIGHT - 7, "text": f"@{username}",
+                         "count": f"{len(reels)} outlier{'s' if len(reels) != 1 else ''}"})
+        y += ROW_HEIGHT
+        for reel in reels:
+            multiplier = reel.get("outlier_multiplier", 0)
+            data = reel.get("reel", {})
+            rows.append({
+                "y": y + (ROW_HEIGHT - BAR_HEIGHT) / 2,
+                "text_y": y + ROW_HEIGHT - 7,
+                "width": max(1.0, round(x_of(multiplier) - LABEL_WIDTH, 1)),
+                "value_x": x_of(multiplier) + 6,
+                "tone": tone_index % ACCOUNT_TONES,
+                "label": data.get("shortcode", ""),
+                "value": f"{multiplier:.1f}×",
+                "title": f"@{username} {data.get('shortcode', '')}: {multiplier:.2f}× its account's typical views "
+                         f"({data.get('view_count', 0):,} views; hook: {reel.get('hook') or '—'})",
+            })
+            y += ROW_HEIGHT
+        y += GROUP_GAP
+    ticks = [{"x": x_of(value), "label": f"{value}×"} for value in range(0, scale_max + 1, step)]
+    plot_bottom = y - GROUP_GAP
+    return {
+        "width": CHART_WIDTH,
+        "height": plot_bottom + 22,
+        "label_x": LABEL_WIDTH - 8,
+        "plot_left": LABEL_WIDTH,
+        "count_x": CHART_WIDTH - VALUE_WIDTH,
+        "grid_top": AXIS_HEIGHT - 4,
+        "plot_bottom": plot_bottom,
+        "axis_y": AXIS_HEIGHT - 8,
+        "threshold_label_y": plot_bottom + 15,
+        "bar_height": BAR_HEIGHT,
+        "ticks": ticks,
+        "threshold_x": x_of(threshold),
+        "threshold_label": f"{threshold:g}× threshold",
+        "headings": headings,
+        "rows": rows,
+        "reel_count": len(rows),
+        "account_count": len(groups),
+    }
