@@ -32,6 +32,13 @@ class ApiError(exceptions.APIException):
         self.extra = extra
 
 
+def validated(serializer_class, data, **kwargs) -> dict:
+    """Validated input, or a 400 in the error shape (through the exception handler)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def ok(data, *, message: str | None = None, status_code: int = status.HTTP_200_OK) -> Response:
     body = {"success": True, "data": data}
     if message:

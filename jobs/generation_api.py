@@ -7,7 +7,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.views import APIView
 
 from jobs import selectors, services
-from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok
+from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok, validated
 from jobs.filters import GenerationJobFilter
 from jobs.models import BulkJob, GenerationJob
 
@@ -40,11 +40,6 @@ class GenerationJobInput(serializers.Serializer):
         data["keyphrase"] = data["keyphrase"].strip().lower()
         return data
 
-
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def owned_job(request, job_id) -> GenerationJob:

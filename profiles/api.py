@@ -8,7 +8,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.api_envelope import ApiError, envelope_schema, error_body, error_schema, ok
+from jobs.api_envelope import ApiError, envelope_schema, error_body, error_schema, ok, validated
 from profiles import selectors, services
 from profiles.filters import ContentFilter
 from profiles.models import Content, PrimaryProfile, ProfileJob, Source
@@ -21,11 +21,6 @@ def clean_username(raw: str) -> str:
     except services.InvalidUsername as error:
         raise ApiError(str(error), status_code=400, error_code="INVALID_USERNAME") from None
 
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _profile_or_404(username: str) -> PrimaryProfile:

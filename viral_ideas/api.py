@@ -18,7 +18,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok
+from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok, validated
 from jobs.eta import recent_durations
 from profiles.models import Content
 from profiles.services import InvalidUsername, normalize_username
@@ -27,11 +27,6 @@ from viral_ideas.models import ViralIdeasCompetitor, ViralIdeasQueue
 
 Status = ViralIdeasQueue.Status
 
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def entry_or_error(queue_id: str) -> ViralIdeasQueue:
