@@ -516,23 +516,30 @@ class GenerationJobAdmin(TrackedJobAdmin):
         return pretty_json(job.seo_checks) if job.seo_checks else "-"
 
 
-class BulkArticleInline(admin.TabularInline):
-    model = GenerationJob
-    fk_name = "bulk_job"
-    verbose_name = "article"
-    verbose_name_plural = "articles"
-    fields = ("bulk_position", "mode", "topic", "status_badge", "progress_bar", "seo_score", "attempts")
-    readonly_fields = fields
-    ordering = ("bulk_position",)
-    show_change_link = True
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows and never edits them: changes go through the services."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class BulkArticleInline(ReadOnlyInline):
+    model = GenerationJob
+    fk_name = "bulk_job"
+    verbose_name = "article"
+    verbose_name_plural = "articles"
+    fields = ("bulk_position", "mode", "topic", "status_badge", "progress_bar", "seo_score", "attempts")
+    ordering = ("bulk_position",)
+    show_change_link = True
 
     @admin.display(description="status")
     def status_badge(self, job):

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from jobs.admin import (
     JobOperation,
     ReadOnlyAdmin,
+    ReadOnlyInline,
     TrackedJobAdmin,
     admin_change_url,
     compact_time,
@@ -25,44 +26,26 @@ from viral_ideas.selectors import OVERDUE_AFTER_MINUTES
 from viral_ideas.services import viral_entry_cancel, viral_entry_process_now, viral_entry_rerun
 
 
-class CompetitorInline(admin.TabularInline):
+class CompetitorInline(ReadOnlyInline):
+    # Competitors are added and removed through the API's services (removal keeps the row).
     model = ViralIdeasCompetitor
     verbose_name_plural = "competitors"
     fields = ("competitor_username", "selection_method", "is_active", "processing_status", "reels_analyzed",
               "error_message", "added_at", "removed_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    # Competitors are added and removed through the API's services (removal keeps the row).
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class ResultInline(admin.TabularInline):
+class ResultInline(ReadOnlyInline):
     model = ViralAnalysisResult
     verbose_name = "run"
     verbose_name_plural = "runs"
     fields = ("analysis_run", "analysis_type", "status", "total_reels_analyzed", "outliers_count", "hooks_count",
               "ideas_count", "started_at", "duration_seconds")
-    readonly_fields = fields
     ordering = ("-analysis_run",)
     show_change_link = True
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         # The run's full analysis is large and is read on its own page only.
         return super().get_queryset(request).defer("analysis_data")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ViralIdeasQueue)
