@@ -1,136 +1,339 @@
-"""Benchmarks of the profile queue on PostgreSQL: request and status latency, claim throughput.
+"""`make bench`: the service on PostgreSQL under the load its users put on it, figure by figure.
 
-Run with `make bench`. It builds a throw-away database (test_<name>), fills it, measures, and
-drops it. Figures are printed; nothing is asserted (speed is measured here, never in tests).
+It creates its own database, migrates it, starts the web tier the way `make run` does (uvicorn,
+WEB_WORKERS processes) and, for the worker figure, a qcluster; drives them from load clients in
+separate processes on the same machine; and drops the database at the end. Each figure comes
+with a floor measured in the same run the same way against /livez (a bare view that touches no
+database), so a slow machine shows as a low floor rather than as a slow service.
+
+    make bench            full run (~10 minutes)
+    make bench QUICK=1    the same figures with shorter loads (< 5 minutes on 2 cores)
+
+Prints `figure | value | floor | ratio | goal | pass` and writes it as JSON to bench/results/.
+Speed is measured here and never asserted in tests.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "viralspot.settings")
-os.environ.setdefault("OFFLINE_PROVIDER_DELAY_SECONDS", "0")
-os.environ.setdefault("API_ANON_RATE", "1000000/min")
-os.environ.setdefault("API_USER_RATE", "1000000/min")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 
-import django  # noqa: E402
+from bench.service import ROOT, BenchDatabase, WebServer, WorkerCluster, manage, service_env  # noqa: E402
 
-django.setup()
-
-from django.db import connection, connections  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+PYTHON = sys.executable
+STATUS_USERNAMES = 500
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def loadgen(base: str, mode: str, path: str, **options) -> dict:
+    command = [PYTHON, str(ROOT / "bench" / "loadgen.py"), mode, base, "--path", path]
+    for name, value in options.items():
+        command += [f"--{name.replace('_', '-')}", str(value)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def report(name: str, samples_ms: list[float], extra: str = "") -> None:
-    print(f"{name:<46} n={len(samples_ms):<5} p50={statistics.median(samples_ms):7.2f} ms  "
-          f"p95={percentile(samples_ms, 0.95):7.2f} ms  {extra}")
+class ConnectionSampler:
+    """Samples pg_stat_activity every 0.2 s: the most connections each process held."""
+
+    def __init__(self, database: BenchDatabase):
+        self.database, self.peaks, self._stop = database, {}, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, count in self.database.connections().items():
+                self.peaks[name] = max(self.peaks.get(name, 0), count)
+            time.sleep(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
-def bench_request(client: Client, count: int) -> None:
-    samples = []
-    for index in range(count):
-        start = time.perf_counter()
-        response = client.post(f"/api/profile/bench_user_{index:05d}/request?source=crawler")
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.content
-    report("POST /api/profile/{new}/request", samples)
-    samples = []
-    for index in range(count):
-        start = time.perf_counter()
-        response = client.post(f"/api/profile/bench_user_{index:05d}/request?source=crawler")
-        assert response.json()["data"]["skip_reason"] == "already_in_queue", response.content
-        samples.append((time.perf_counter() - start) * 1000)
-    report("POST /api/profile/{queued}/request", samples)
+def per_web_process(counts: dict[str, int]) -> dict[str, int]:
+    """Connections by web process pid: its pool ("viralspot-web:<pid>") plus its listener."""
+    result: dict[str, int] = {}
+    for name, count in counts.items():
+        for prefix in ("viralspot-web:", "viralspot-progress-listener:"):
+            if name.startswith(prefix):
+                pid = name[len(prefix):]
+                result[pid] = result.get(pid, 0) + count
+    return result
 
 
-def bench_status(client: Client, count: int) -> None:
-    samples = []
-    queries = 0
-    for index in range(count):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get(f"/api/profile/bench_user_{index % 500:05d}/status")
-            samples.append((time.perf_counter() - start) * 1000)
-        queries = max(queries, len(captured))
-        assert response.status_code == 200, response.content
-    report("GET /api/profile/{pending}/status", samples, f"max queries/call={queries}")
+class Figures:
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, figure: str, value, floor, goal: str, passed: bool | None, unit: str = "", note: str = "") -> None:
+        ratio = round(value / floor, 2) if isinstance(value, (int, float)) and isinstance(floor, (int, float)) and floor else None
+        self.rows.append({"figure": figure, "value": value, "floor": floor, "ratio": ratio, "goal": goal,
+                          "pass": passed, "unit": unit, "note": note})
+        self.print_row(self.rows[-1])
+
+    @staticmethod
+    def print_row(row: dict) -> None:
+        def show(value):
+            return "—" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+        verdict = {True: "PASS", False: "FAIL", None: "—"}[row["pass"]]
+        print(f"| {row['figure']:<62} | {show(row['value']) + ' ' + row['unit']:>14} | {show(row['floor']):>9} "
+              f"| {show(row['ratio']):>6} | {row['goal']:<28} | {verdict} |", flush=True)
 
 
-def bench_claims(workers: int) -> None:
-    from jobs.services import job_claim
+def setup_django(database_url: str):
+    os.environ.update(service_env(database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "viralspot.settings"
+    import django
+
+    django.setup()
+
+
+def queue_pending(prefix: str, count: int, *, priority: str = "MEDIUM", source: str = "api") -> None:
+    """`count` pending profile jobs inserted in one statement (the trigger gives tickets and counts)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO queue (id, username, source, priority, status, "timestamp", request_id, created_at, updated_at,
+                               stage, progress_percentage, progress_message, attempts, max_attempts, next_attempt_at,
+                               error_code, error_stage, error_retryable, worker_name, q_task_id)
+            SELECT gen_random_uuid(), %s || n, %s, %s, 'PENDING', now(), md5(random()::text || n), now(), now(),
+                   'queued', 0, 'Queued', 0, 3, now() - interval '1 second', '', '', false, '', ''
+            FROM generate_series(1, %s) AS n
+            """,
+            [prefix, source, priority, count],
+        )
+        cursor.execute("ANALYZE queue")
+
+
+def clear_queue() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE queue, progress_events, django_q_ormq, django_q_task")
+        cursor.execute("VACUUM ANALYZE queue")
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def figure_status_load(figures: Figures, web: WebServer, seconds: float) -> None:
+    status_path = "/api/profile/bench_{r}/status"
+    floor = loadgen(web.base, "closed", "/livez", clients=200, seconds=seconds)
+    status = loadgen(web.base, "closed", status_path, clients=200, seconds=seconds, spread=STATUS_USERNAMES)
+    figures.add("profile status at saturation, 200 keep-alive clients (req/s)", status["rps"], floor["rps"],
+                "≥ 0.7 × floor, ≥ 600, 0 errors",
+                status["rps"] >= 600 and status["rps"] >= 0.7 * floor["rps"] and status["error_count"] == 0,
+                note=f"errors {status['error_count']}, p99 {status['p99_ms']} ms; floor p99 {floor['p99_ms']} ms")
+    floor = loadgen(web.base, "open", "/livez", clients=200, interval=2, seconds=seconds)
+    polled = loadgen(web.base, "open", status_path, clients=200, interval=2, seconds=seconds, spread=STATUS_USERNAMES)
+    figures.add("profile status, 200 pollers every 2 s (p99 ms)", polled["p99_ms"], floor["p99_ms"],
+                "p99 ≤ 50 ms, 0 errors", polled["p99_ms"] <= 50 and polled["error_count"] == 0, "ms",
+                note=f"{polled['rps']} req/s offered and answered, errors {polled['error_count']}, p50 {polled['p50_ms']} ms")
+
+
+def figure_storm(figures: Figures, web: WebServer) -> None:
     from profiles.models import ProfileJob
 
-    claimed: list = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(workers)
-
-    def worker():
-        barrier.wait()
-        mine = []
-        while (job := job_claim(ProfileJob)) is not None:
-            mine.append(job.pk)
-        with lock:
-            claimed.extend(mine)
-        connections.close_all()
-
-    pending = ProfileJob.objects.filter(status="PENDING").count()
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    duplicates = len(claimed) - len(set(claimed))
-    print(f"{'claim (SKIP LOCKED), ' + str(workers) + ' threads':<46} jobs={pending} claimed={len(claimed)} "
-          f"duplicates={duplicates}  {len(claimed) / elapsed:8.1f} claims/s")
+    floor = loadgen(web.base, "closed", "/livez", clients=100, total=2000, seconds=120)
+    storm = loadgen(web.base, "closed", "/api/profile/storm_{m}/request?source=api", method="POST", clients=100,
+                    total=2000, seconds=120, modulo=200, marker='"profile_type":"new"')
+    rows = ProfileJob.objects.filter(username__startswith="storm_").count()
+    new = storm["markers"].get('"profile_type":"new"', 0)
+    figures.add("request storm: 2,000 over 200 new names, 100 concurrent (p99 ms)", storm["p99_ms"],
+                floor["p99_ms"], "p99 ≤ 150 ms, 200 rows, 200 new",
+                storm["p99_ms"] <= 150 and rows == 200 and new == 200 and storm["error_count"] == 0, "ms",
+                note=f"rows {rows}, new answers {new}, {storm['rps']} req/s, errors {storm['error_count']}")
 
 
-def bench_pipeline(count: int) -> None:
+def figure_connections(figures: Figures, database: BenchDatabase, url: str) -> None:
+    """One web process alone: what it holds under 10,000 requests and once idle."""
     from django.conf import settings
 
-    from jobs.runner import run_jobs
+    max_idle = 2
+    env = service_env(url, WEB_WORKERS=1, DB_POOL_MAX_IDLE=max_idle)
+    web = WebServer(env, workers=1)
+    try:
+        pid = str(web.worker_pids()[0])
+        with ConnectionSampler(database) as sampler:
+            loadgen(web.base, "closed", "/api/profile/bench_{r}/status", clients=200, total=10_000, seconds=300,
+                    spread=STATUS_USERNAMES)
+        peak = per_web_process(sampler.peaks).get(pid, 0)
+        after = per_web_process(database.connections()).get(pid, 0)
+        # The pool closes one connection above its minimum per DB_POOL_MAX_IDLE seconds unused.
+        deadline = time.monotonic() + max_idle * (settings.DB_POOL_MAX_SIZE + 4)
+        idle = after
+        while time.monotonic() < deadline and idle > settings.DB_POOL_MIN_SIZE:
+            time.sleep(0.5)
+            idle = per_web_process(database.connections()).get(pid, 0)
+    finally:
+        web.stop()
+    figures.add("connections of one web process during 10,000 requests", peak, None,
+                f"≤ pool size {settings.DB_POOL_MAX_SIZE}", peak <= settings.DB_POOL_MAX_SIZE,
+                note=f"{after} right after the load")
+    figures.add(f"connections of that process when idle (DB_POOL_MAX_IDLE={max_idle})", idle, None,
+                f"≤ pool minimum {settings.DB_POOL_MIN_SIZE}", idle <= settings.DB_POOL_MIN_SIZE)
+
+
+def figure_sse(figures: Figures, database: BenchDatabase, web: WebServer, streams: int, reports: int) -> None:
+    from django.conf import settings
+
+    from jobs.services import job_claim, job_report_progress
+    from profiles.models import ProfileJob
+
+    ProfileJob.objects.create(username="bench_watched", source="api", priority="HIGH")
+    job = job_claim(ProfileJob, job_id=ProfileJob.objects.get(username="bench_watched").pk)
+    clients = subprocess.Popen(
+        [PYTHON, str(ROOT / "bench" / "sse_clients.py"), f"{web.base}/api/profile/bench_watched/events",
+         "--streams", str(streams), "--last", str(reports - 1)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert clients.stdout.readline().strip() == "ready", "the SSE clients did not all connect"
+    time.sleep(1.0)  # every stream is now waiting for its next event
+    written = {}
+    with ConnectionSampler(database) as sampler:
+        for report in range(reports):
+            written[report] = time.monotonic()
+            job_report_progress(job, stage="analyzing_content", percentage=report, message=f"report {report}")
+            time.sleep(0.1)
+        result = json.loads(clients.communicate(timeout=120)[0].strip().splitlines()[-1])
+    latencies = sorted((arrival - written[int(report)]) * 1000
+                       for report, arrivals in result["arrivals"].items() for arrival in arrivals)
+    p95 = round(latencies[int(0.95 * len(latencies)) - 1], 2) if latencies else None
+    floor = loadgen(web.base, "closed", "/livez", clients=1, total=200, seconds=30)
+    figures.add(f"progress write → SSE client p95, {streams} open streams (ms)", p95, floor["p50_ms"],
+                "≤ 50 ms", p95 is not None and p95 <= 50, "ms",
+                note=f"{len(latencies)} of {streams * reports} frames, p50 {round(statistics.median(latencies), 2)} ms, "
+                     f"max {round(latencies[-1], 2)} ms; floor: one /livez round trip")
+    peaks = per_web_process(sampler.peaks)
+    most = max(peaks.values()) if peaks else 0
+    figures.add(f"database connections per web process, {streams} streams open", most, None,
+                f"≤ pool {settings.DB_POOL_MAX_SIZE} + 2", most <= settings.DB_POOL_MAX_SIZE + 2,
+                note=f"per process: {peaks}")
+
+
+def figure_queue_depth(figures: Figures, web: WebServer) -> None:
+    """A status call for the last job in line, with 10 and with 100,000 jobs waiting."""
+    clear_queue()
+    queue_pending("depth_", 10, priority="LOW", source="crawler")
+    shallow = loadgen(web.base, "closed", "/api/profile/depth_10/status", clients=1, total=500, seconds=60)
+    queue_pending("deep_", 99_990, priority="LOW", source="crawler")
+    deep = loadgen(web.base, "closed", "/api/profile/deep_99990/status", clients=1, total=500, seconds=60)
+    figures.add("status call, 100,000 pending (p50 ms; floor = with 10 pending)", deep["p50_ms"], shallow["p50_ms"],
+                "≤ 1.5 × floor", deep["p50_ms"] <= 1.5 * shallow["p50_ms"], "ms",
+                note=f"the last of 100,000 LOW jobs; p99 {deep['p99_ms']} vs {shallow['p99_ms']} ms")
+
+
+def figure_worker_throughput(figures: Figures, url: str, jobs: int) -> None:
+    """Jobs per second of a qcluster with the default workers, on the quickest real jobs.
+
+    The quickest real job is a profile fetch from the offline provider with no simulated delay
+    and a one-reel account: every stage, progress report, result write and event is there.
+    """
+    import tempfile
+
+    from django.conf import settings
+    from django.db.models import Max, Min
+
     from profiles.models import ProfileJob
     from profiles.services import profile_request
 
-    usernames = sorted(p.stem for p in Path(settings.OFFLINE_DATA_DIR).glob("*.json"))[:count]
-    for username in usernames:
-        profile_request(username=username, source="api")
-    start = time.perf_counter()
-    ran = run_jobs("profile", time_budget_seconds=600)
-    elapsed = time.perf_counter() - start
-    done = ProfileJob.objects.filter(username__in=usernames, status="COMPLETED").count()
-    print(f"{'profile pipeline (offline, 1 process)':<46} jobs={ran} completed={done}  "
-          f"{elapsed / max(ran, 1) * 1000:7.1f} ms/job")
+    clear_queue()
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(jobs):
+            username = f"quick_{index}"
+            Path(folder, f"{username}.json").write_text(json.dumps({
+                "profile": {"username": username, "fullName": "Quick", "followersCount": 10, "followsCount": 1,
+                            "postsCount": 1, "biography": "", "private": False, "verified": False},
+                "reels": [{"id": f"9{index:08d}", "shortCode": f"q{index:08d}", "caption": "one reel",
+                           "videoViewCount": 100, "likesCount": 5, "commentsCount": 1,
+                           "timestamp": "2026-11-01T10:00:00.000Z", "url": f"https://www.instagram.com/reel/q{index}/",
+                           "type": "Video", "productType": "clips", "ownerUsername": username}],
+            }))
+        for index in range(jobs):
+            profile_request(username=f"quick_{index}", source="crawler")
+        cluster = WorkerCluster(service_env(url, OFFLINE_DATA_DIR=folder))
+        try:
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                left = ProfileJob.objects.filter(username__startswith="quick_", status__in=["PENDING", "PROCESSING"]).count()
+                if left == 0:
+                    break
+                time.sleep(0.5)
+        finally:
+            cluster.stop()
+    done = ProfileJob.objects.filter(username__startswith="quick_", status="COMPLETED")
+    span = done.aggregate(first=Min("last_attempt"), last=Max("finished_at"))
+    seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else None
+    rate = round(done.count() / seconds, 1) if seconds else 0
+    figures.add(f"fastest jobs/s, default workers (Q_WORKERS={settings.Q_WORKERS})", rate, None, "≥ 300",
+                rate >= 300, "jobs/s", note=f"{done.count()} of {jobs} completed in {seconds and round(seconds, 1)} s")
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        print("Benchmarks run on PostgreSQL: set DATABASE_URL=postgres://…")
-        sys.exit(2)
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        client = Client()
-        bench_request(client, 500)
-        bench_status(client, 500)
-        bench_claims(workers=4)
-        bench_pipeline(36)
-    finally:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    seconds = 8 if args.quick else 30
+    database = BenchDatabase(f"viralspot_bench_{os.getpid()}")
+    figures = Figures()
+    started = time.monotonic()
+    with database:
+        env = service_env(database.url)
+        manage(env, "migrate", "--noinput")
+        setup_django(database.url)
+        queue_pending("bench_", STATUS_USERNAMES - 1)  # bench_1 … bench_499, and bench_0 below
+        from profiles.services import profile_request
+
+        profile_request(username="bench_0", source="api")
+        print(f"| {'figure':<62} | {'value':>14} | {'floor':>9} | {'ratio':>6} | {'goal':<28} | pass |")
+        print(f"|{'-' * 64}|{'-' * 16}|{'-' * 11}|{'-' * 8}|{'-' * 30}|------|", flush=True)
+        web = WebServer(env)
+        try:
+            figure_status_load(figures, web, seconds)
+            figure_storm(figures, web)
+            figure_sse(figures, database, web, streams=1000, reports=20 if args.quick else 50)
+            figure_queue_depth(figures, web)
+        finally:
+            web.stop()
+        figure_connections(figures, database, database.url)
+        figure_worker_throughput(figures, database.url, jobs=2000 if args.quick else 5000)
+        from django.db import connections
+
         connections.close_all()
-        teardown_databases(old_config, verbosity=0)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    from django.conf import settings
+
+    report = {
+        "when": stamp, "quick": args.quick, "seconds_taken": round(time.monotonic() - started, 1),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": {name: getattr(settings, name) for name in (
+            "WEB_WORKERS", "WEB_THREADS", "DB_POOL_MIN_SIZE", "DB_POOL_MAX_SIZE", "DB_POOL_TIMEOUT", "Q_WORKERS")},
+        "figures": figures.rows,
+    }
+    path = results / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(f"\n{sum(1 for r in figures.rows if r['pass'])} of {sum(1 for r in figures.rows if r['pass'] is not None)} "
+          f"figures meet their goal; {report['seconds_taken']} s; written to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -199,7 +200,7 @@ def _conninfo(settings_dict: dict) -> str:
         "password": settings_dict.get("PASSWORD") or None,
         "host": settings_dict.get("HOST") or None,
         "port": settings_dict.get("PORT") or None,
-        "application_name": "viralspot-progress-listener",
+        "application_name": f"viralspot-progress-listener:{os.getpid()}",
     }
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
 

@@ -66,6 +66,12 @@ class ProfileJob(TrackedJob):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     timestamp = models.DateTimeField(default=timezone.now)
+    # Arrival order, assigned by the database on INSERT (a sequence on PostgreSQL, the rowid on
+    # SQLite) and kept for the job's life, so a retried or recovered job keeps its place. Jobs
+    # are claimed by (priority_rank, queue_ticket); on PostgreSQL the pending jobs are also
+    # counted per (priority, block of tickets) by a trigger, which makes "how many are ahead"
+    # cost the same with 10 or 100,000 waiting (see migration 0003 and querysets.py).
+    queue_ticket = models.BigIntegerField(null=True, blank=True, editable=False)
     last_attempt = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
     request_id = models.CharField(max_length=50, unique=True, default=new_request_id)
@@ -83,7 +89,7 @@ class ProfileJob(TrackedJob):
         cancelled=Status.CANCELLED,
     )
     job_handler = "profiles.pipeline.fetch_profile_job"
-    job_claim_order = ("priority_rank", "timestamp")
+    job_claim_order = ("priority_rank", "queue_ticket")
     job_timeout_setting = "PROFILE_JOB_TIMEOUT_SECONDS"
     job_started_field = "last_attempt"
 
@@ -99,14 +105,19 @@ class ProfileJob(TrackedJob):
             ),
         ]
         indexes = [
-            models.Index(fields=["username"], name="idx_queue_username"),
-            models.Index(fields=["status"], name="idx_queue_status"),
-            models.Index(fields=["priority"], name="idx_queue_priority"),
+            # The latest job of a username (status page): ORDER BY timestamp DESC LIMIT 1.
+            models.Index(fields=["username", "-timestamp"], name="idx_queue_username_latest"),
             models.Index(fields=["timestamp"], name="idx_queue_timestamp"),
-            models.Index(fields=["status", "priority", "timestamp"], name="idx_queue_status_priority"),
-            models.Index(fields=["username", "status"], name="idx_queue_username_status"),
-            # What a worker's claim scans: due pending jobs in priority order.
-            models.Index(fields=["status", "priority_rank", "timestamp"], name="idx_queue_claim_order"),
+            # What a worker's claim scans (due pending jobs in claim order), and the exact count
+            # of the jobs ahead within one block of tickets.
+            models.Index(fields=["status", "priority_rank", "queue_ticket"], name="idx_queue_claim_order"),
+            # Pending jobs that may be waiting for their retry time (not in line yet, so not
+            # "ahead"): only a failed attempt sets next_attempt_at in the future.
+            models.Index(
+                fields=["priority_rank", "queue_ticket"],
+                name="idx_queue_waiting_to_retry",
+                condition=Q(status="PENDING", attempts__gt=0),
+            ),
             models.Index(fields=["status", "finished_at"], name="idx_queue_recent_finished"),
         ]
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
+
+from jobs.eta import RECENT_JOBS_FOR_ETA
 
 ACTIVE_STATUSES = ("PENDING", "PROCESSING")
 
@@ -15,25 +20,37 @@ def _count(queryset: QuerySet) -> Subquery:
     )
 
 
+class JobsAhead(Func):
+    """PostgreSQL's queue_jobs_ahead(rank, ticket, now): the pending, due jobs claimed before this one,
+    from per-block counts (migration 0003), so its cost does not grow with the queue."""
+
+    function = "queue_jobs_ahead"
+    output_field = IntegerField()
+
+
 class ProfileJobQuerySet(QuerySet):
     def active(self) -> QuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def ahead_of(self, *, priority_rank, timestamp) -> QuerySet:
-        """Pending, due jobs a worker will claim before a job of this rank and age."""
+    def ahead_of(self, *, priority_rank, queue_ticket) -> QuerySet:
+        """Pending, due jobs a worker will claim before a job of this rank and ticket.
+
+        Written as one range per priority so the claim-order index serves it.
+        """
         return self.filter(status="PENDING", next_attempt_at__lte=timezone.now()).filter(
-            Q(priority_rank__lt=priority_rank) | Q(priority_rank=priority_rank, timestamp__lt=timestamp)
+            Q(priority_rank__lt=priority_rank) | Q(priority_rank=priority_rank, queue_ticket__lt=queue_ticket)
         )
 
     def with_queue_counts(self) -> QuerySet:
         """Annotate jobs_ahead and jobs_running in the same query as the job itself."""
         model = self.model
-        return self.annotate(
-            jobs_ahead=_count(
-                model.objects.ahead_of(priority_rank=OuterRef("priority_rank"), timestamp=OuterRef("timestamp"))
-            ),
-            jobs_running=_count(model.objects.filter(status="PROCESSING")),
-        )
+        if connection.vendor == "postgresql":
+            jobs_ahead = JobsAhead(F("priority_rank"), F("queue_ticket"), Value(timezone.now()))
+        else:  # the embedded default counts the pending rows themselves
+            jobs_ahead = _count(
+                model.objects.ahead_of(priority_rank=OuterRef("priority_rank"), queue_ticket=OuterRef("queue_ticket"))
+            )
+        return self.annotate(jobs_ahead=jobs_ahead, jobs_running=_count(model.objects.filter(status="PROCESSING")))
 
     def for_status_page(self, username: str):
         """The username's latest job with its queue counts: one query."""
@@ -41,6 +58,91 @@ class ProfileJobQuerySet(QuerySet):
 
     def completed_since(self, username: str, since) -> QuerySet:
         return self.filter(username=username, status="COMPLETED", finished_at__gte=since)
+
+
+@dataclass
+class StatusPageRead:
+    """Everything the status endpoint needs: the fetched profile, or the latest job with its
+    queue counts and the durations of recent successful jobs (for the ETA)."""
+
+    profile: object | None = None
+    job: object | None = None
+    durations: list[float] = field(default_factory=list)
+
+
+# The fields of a job the status answer reads (ProfileJob.from_db defers the rest).
+STATUS_JOB_FIELDS = (
+    "id", "username", "status", "priority", "timestamp", "next_attempt_at", "attempts", "max_attempts",
+    "request_id", "last_attempt", "error_message", "error_code", "error_retryable", "stage",
+    "progress_percentage", "progress_message", "finished_at",
+)
+STATUS_PROFILE_FIELDS = ("id", "username", "created_at", "last_scraped_at", "followers_count", "posts_count")
+
+STATUS_PAGE_COLUMNS = (
+    *(f"profile_{name}" for name in STATUS_PROFILE_FIELDS),
+    *(f"job_{name}" for name in STATUS_JOB_FIELDS),
+    "jobs_ahead", "jobs_running", "durations",
+)
+
+# One round trip on PostgreSQL for the busiest endpoint (pollers call it every few seconds).
+STATUS_PAGE_SQL = f"""
+WITH profile AS (
+    SELECT {", ".join(STATUS_PROFILE_FIELDS)} FROM primary_profiles WHERE username = %(username)s
+), job AS (
+    SELECT {", ".join(STATUS_JOB_FIELDS)}, priority_rank, queue_ticket FROM queue
+    WHERE username = %(username)s AND NOT EXISTS (SELECT 1 FROM profile)
+    ORDER BY "timestamp" DESC LIMIT 1
+)
+SELECT {", ".join(f"profile.{name} AS profile_{name}" for name in STATUS_PROFILE_FIELDS)},
+       {", ".join(f"job.{name} AS job_{name}" for name in STATUS_JOB_FIELDS)},
+       -- queue_jobs_ahead(), written out: inside one prepared plan it costs no function call.
+       CASE WHEN job.status = 'PENDING' THEN
+            coalesce((SELECT sum(b.pending) FROM queue_pending_blocks b
+                      WHERE (b.priority_rank, b.block) < (job.priority_rank, queue_ticket_block(job.queue_ticket))), 0)
+          + (SELECT count(*) FROM queue q
+             WHERE q.status = 'PENDING' AND q.priority_rank = job.priority_rank
+               AND q.queue_ticket >= queue_ticket_block(job.queue_ticket) * 256 AND q.queue_ticket < job.queue_ticket)
+          - (SELECT count(*) FROM queue q
+             WHERE q.status = 'PENDING' AND q.attempts > 0 AND q.next_attempt_at > %(now)s
+               AND (q.priority_rank, q.queue_ticket) < (job.priority_rank, job.queue_ticket))
+       END AS jobs_ahead,
+       CASE WHEN job.status IN ('PENDING', 'PROCESSING')
+            THEN (SELECT count(*) FROM queue WHERE status = 'PROCESSING') END AS jobs_running,
+       CASE WHEN job.status IN ('PENDING', 'PROCESSING') THEN ARRAY(
+            SELECT duration_seconds FROM queue WHERE status = 'COMPLETED' AND duration_seconds IS NOT NULL
+            ORDER BY finished_at DESC LIMIT {RECENT_JOBS_FOR_ETA}) END AS durations
+FROM (SELECT 1) AS one LEFT JOIN profile ON true LEFT JOIN job ON true
+"""
+
+
+def _from_row(model, row: dict, prefix: str, names: tuple[str, ...]):
+    """A model instance with only `names` loaded (Model.from_db wants them in field order)."""
+    loaded = [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    return model.from_db("default", loaded, [row[prefix + name] for name in loaded])
+
+
+def status_page_read(username: str) -> StatusPageRead:
+    """The status endpoint's read: one prepared statement on PostgreSQL, three ORM queries elsewhere."""
+    from jobs.eta import recent_durations
+    from profiles.models import PrimaryProfile, ProfileJob
+
+    if connection.vendor != "postgresql":
+        profile = PrimaryProfile.objects.for_status_page(username)
+        if profile is not None:
+            return StatusPageRead(profile=profile)
+        job = ProfileJob.objects.for_status_page(username)
+        return StatusPageRead(job=job, durations=recent_durations(ProfileJob) if job and job.is_active else [])
+
+    from jobs.sql import fetch_one_prepared
+
+    row = dict(zip(STATUS_PAGE_COLUMNS, fetch_one_prepared(STATUS_PAGE_SQL, {"username": username, "now": timezone.now()})))
+    if row["profile_id"] is not None:
+        return StatusPageRead(profile=_from_row(PrimaryProfile, row, "profile_", STATUS_PROFILE_FIELDS))
+    if row["job_id"] is None:
+        return StatusPageRead()
+    job = _from_row(ProfileJob, row, "job_", STATUS_JOB_FIELDS)
+    job.jobs_ahead, job.jobs_running = row["jobs_ahead"] or 0, row["jobs_running"] or 0
+    return StatusPageRead(job=job, durations=list(row["durations"] or []))
 
 
 class PrimaryProfileQuerySet(QuerySet):

@@ -15,11 +15,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok, validated
 from jobs.eta import recent_durations
+from jobs.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from profiles.models import Content
 from profiles.services import InvalidUsername, normalize_username
 from viral_ideas import selectors, services
@@ -88,7 +88,7 @@ def entry_created(entry: ViralIdeasQueue) -> dict:
 
 class QueueCreateApi(APIView):
     # Anonymous creation is throttled twice: the global anon rate and this endpoint's own.
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_classes = [AnonThrottle, UserThrottle, ScopedThrottle]
     throttle_scope = "viral_queue_create"
     class Input(serializers.Serializer):
         session_id = serializers.CharField(max_length=255, trim_whitespace=True)

@@ -1,14 +1,25 @@
-"""ASGI entry point (uvicorn). Live event streams need it: a stream never ties up a sync worker."""
+"""ASGI entry point (uvicorn): streams on the event loop, every other request on a request thread.
+
+See viralspot/serving.py for why a web process splits its traffic this way.
+"""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "viralspot.settings")
+if not settings.configured:
+    # This process serves the web: its requests share a bounded connection pool (DB_POOL in
+    # settings). Only when this module configures Django, so a test process that imports it
+    # later does not pass "web" on to the worker processes it starts.
+    os.environ.setdefault("VIRALSPOT_PROCESS", "web")
 
-application = get_asgi_application()
+django.setup(set_prefix=False)
 
-from django.conf import settings  # noqa: E402  (settings are configured by the line above)
+from viralspot.serving import ServeByViewKind  # noqa: E402
+
+application = ServeByViewKind()
 
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler

@@ -65,8 +65,24 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
-def database_from_url(url: str, *, sqlite_dir) -> dict:
+def database_from_url(
+    url: str,
+    *,
+    sqlite_dir,
+    pool: dict | None = None,
+    conn_max_age: int = 60,
+    application_name: str = "viralspot",
+    prepared_statements: bool = True,
+) -> dict:
     """DATABASES['default'] from a postgres:// or sqlite:/// URL.
+
+    PostgreSQL gets either a connection pool (`pool`: psycopg_pool options; for a threaded web
+    process, where every request thread would otherwise open a connection of its own) or one
+    persistent connection per process (`conn_max_age`; for single-threaded processes that fork,
+    such as django-q2's, since a pool does not survive a fork). `application_name` shows in
+    pg_stat_activity which kind of process holds a connection. `prepared_statements` lets
+    psycopg prepare statements it sees repeatedly (Django turns that off for the sake of
+    PgBouncer in transaction mode; turn it off again when one sits in between).
 
     SQLite is shared by the web process and the worker processes, so it gets WAL (readers never
     wait for the writer), IMMEDIATE transactions (a writer takes the lock up front instead of
@@ -83,9 +99,19 @@ def database_from_url(url: str, *, sqlite_dir) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            # Django refuses persistent connections beside a pool: a pooled connection goes
+            # back to the pool when the request ends.
+            "CONN_MAX_AGE": 0 if pool else conn_max_age,
+            # A pooled connection is checked by the pool when it comes back (a broken one is
+            # dropped), not by a round trip before every request: after a database restart each
+            # stale connection fails one request (503) and is replaced.
+            "CONN_HEALTH_CHECKS": not pool,
+            "OPTIONS": {
+                "application_name": application_name,
+                "prepare_threshold": 5 if prepared_statements else None,
+                **options,
+                **({"pool": pool} if pool else {}),
+            },
         }
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)

@@ -1,6 +1,8 @@
 """ViralSpot settings. Every value comes from an environment variable (see .env.example)."""
 
+import os
 import secrets
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -90,9 +92,56 @@ TEMPLATES = [
     },
 ]
 
+# Which kind of process this is. The web entry points (viralspot/asgi.py, wsgi.py) say "web";
+# everything else (django-q2's qcluster, manage.py commands) is single-threaded.
+PROCESS_ROLE = env_choice("VIRALSPOT_PROCESS", "worker", {"web", "worker"})
+if "qcluster" in sys.argv:
+    PROCESS_ROLE = "worker"  # whatever the environment says: a cluster forks, pools must not
+
+# Database connections, bounded per process so that N processes fit under max_connections:
+# - a web process (PostgreSQL) borrows from a pool of at most DB_POOL_MAX_SIZE connections for
+#   every request and stream read, plus ONE connection listening for progress events; a request
+#   that cannot get a connection within DB_POOL_TIMEOUT seconds answers 503 with Retry-After;
+# - every other process keeps one persistent connection (django-q2 forks its workers, and a
+#   pool's connections and threads do not survive a fork).
+DB_POOL = env_bool("DB_POOL", True) and PROCESS_ROLE == "web"
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 2, minimum=0)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 8, minimum=1)
+DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 3.0, minimum=0.1)
+# Connections above the minimum are closed after this long unused (one per interval).
+DB_POOL_MAX_IDLE = env_float("DB_POOL_MAX_IDLE", 30.0, minimum=1)
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+# Server-side prepared statements for repeated queries (the status read is planned once per
+# connection). Off when a pooler in transaction mode (PgBouncer < 1.21) sits in between.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+if DB_POOL_MIN_SIZE > DB_POOL_MAX_SIZE:
+    raise ImproperlyConfigured(f"DB_POOL_MIN_SIZE ({DB_POOL_MIN_SIZE}) must be ≤ DB_POOL_MAX_SIZE ({DB_POOL_MAX_SIZE})")
+
+# --- Web tier (viralspot/serving.py) --------------------------------------------------------
+# uvicorn worker processes of `make run` / `manage.py runservice`.
+WEB_WORKERS = env_int("WEB_WORKERS", 2, minimum=1)
+# Threads per web process that run requests (one request each at a time, start to finish); as
+# many as the pool has connections, so a request never waits for one.
+WEB_THREADS = env_int("WEB_THREADS", DB_POOL_MAX_SIZE, minimum=1)
+# A request still waiting for a thread after this long is answered 503 with Retry-After.
+WEB_QUEUE_TIMEOUT = env_float("WEB_QUEUE_TIMEOUT", 3.0, minimum=0.05)
+WEB_RETRY_AFTER_SECONDS = env_int("WEB_RETRY_AFTER_SECONDS", 2, minimum=1)
+
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", "sqlite:///viralspot.sqlite3"), sqlite_dir=VAR_DIR
+        env_str("DATABASE_URL", "sqlite:///viralspot.sqlite3"),
+        sqlite_dir=VAR_DIR,
+        pool={
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+            "max_idle": DB_POOL_MAX_IDLE,
+            "name": "viralspot-web",
+        } if DB_POOL else None,
+        conn_max_age=DB_CONN_MAX_AGE,
+        # Web processes are started, not forked, after settings load: the pid names the process.
+        application_name=f"viralspot-web:{os.getpid()}" if PROCESS_ROLE == "web" else "viralspot-worker",
+        prepared_statements=DB_PREPARED_STATEMENTS,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -136,8 +185,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobs.api_envelope.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "jobs.throttling.AnonThrottle",
+        "jobs.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/min"),
@@ -155,6 +204,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Plain Django views (the status endpoint) are added by hand; enums are post-processed as usual.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jobs.schema_hooks.add_plain_view_paths",
+    ],
 }
 
 # --- Background worker (django-q2) ----------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("viralspot.page_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", HealthApi.as_view(), name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("admin/", admin.site.urls),
     path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -111,3 +111,7 @@ def server_error(request):
             status=500,
         )
     return render(request, "500.html", status=500)
+
+
+def livez(request):
+    return JsonResponse({"status": "alive"})

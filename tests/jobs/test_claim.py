@@ -1,4 +1,4 @@
-"""Claiming: priority then age, only due jobs, and never one job by two workers."""
+"""Claiming: priority then arrival, only due jobs, and never one job by two workers."""
 
 import threading
 from datetime import timedelta
@@ -8,8 +8,9 @@ from django.db import connection
 from django.utils import timezone
 
 from jobs.models import ProgressEvent
-from jobs.services import job_claim
+from jobs.services import job_claim, job_fail
 from profiles.models import ProfileJob
+from profiles.providers.base import RateLimited
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,29 @@ def make_job(username, priority="HIGH", *, age_seconds=0, **fields):
     )
 
 
-def test_claims_follow_priority_then_age():
-    low_oldest = make_job("low_oldest", "LOW", age_seconds=300)
+def test_claims_follow_priority_then_arrival():
+    low_first = make_job("low_first", "LOW", age_seconds=300)
     medium = make_job("medium", "MEDIUM", age_seconds=200)
-    high_newer = make_job("high_newer", "HIGH", age_seconds=10)
-    high_older = make_job("high_older", "HIGH", age_seconds=100)
+    high_earlier = make_job("high_earlier", "HIGH", age_seconds=100)
+    high_later = make_job("high_later", "HIGH", age_seconds=10)
 
     order = [job_claim(ProfileJob).pk for _ in range(4)]
 
-    assert order == [high_older.pk, high_newer.pk, medium.pk, low_oldest.pk]
+    assert order == [high_earlier.pk, high_later.pk, medium.pk, low_first.pk]
     assert job_claim(ProfileJob) is None
+
+
+def test_a_retried_job_keeps_its_place_in_line():
+    first = make_job("first_in_line", "LOW")
+    second = make_job("second_in_line", "LOW")
+    claimed = job_claim(ProfileJob)
+    assert claimed.pk == first.pk
+
+    job_fail(claimed, error=RateLimited("slow down"))
+    ProfileJob.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+    assert job_claim(ProfileJob).pk == first.pk
+    assert job_claim(ProfileJob).pk == second.pk
 
 
 def test_a_job_waiting_for_its_retry_time_is_not_claimed_until_due():

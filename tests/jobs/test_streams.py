@@ -29,7 +29,7 @@ def wait_until(predicate, timeout=10.0):
 def listener_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'viralspot-progress-listener' "
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'viralspot-progress-listener:%%' "
             "AND datname = current_database()"
         )
         return cursor.fetchone()[0]

@@ -1,7 +1,8 @@
 """Run the whole service in the foreground: the ASGI web server and the django-q2 worker cluster.
 
 One Ctrl-C (or SIGTERM) stops both; if either dies, the other is stopped too, so a half-running
-service never looks healthy.
+service never looks healthy. The web server is uvicorn with WEB_WORKERS processes (uvloop and
+httptools: the fastest event loop and HTTP parser it supports).
 """
 
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -18,18 +20,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--web-workers", type=int, default=1)
+        parser.add_argument("--web-workers", type=int, default=None, help="default: WEB_WORKERS")
+        parser.add_argument("--web-only", action="store_true", help="no worker cluster (it runs elsewhere)")
 
-    def handle(self, *args, host, port, web_workers, **options):
+    def handle(self, *args, host, port, web_workers, web_only, **options):
         python = sys.executable
+        workers = web_workers or settings.WEB_WORKERS
         children = {
             "web": subprocess.Popen([
                 python, "-m", "uvicorn", "viralspot.asgi:application", "--host", host, "--port", str(port),
-                "--workers", str(web_workers), "--no-access-log", "--timeout-graceful-shutdown", "5",
+                "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                "--timeout-graceful-shutdown", "5",
             ]),
-            "worker": subprocess.Popen([python, "manage.py", "qcluster"]),
         }
-        self.stdout.write(self.style.SUCCESS(f"ViralSpot on http://{host}:{port}/  (web + worker; Ctrl-C stops both)"))
+        if not web_only:
+            children["worker"] = subprocess.Popen([python, "manage.py", "qcluster"])
+        what = "web" if web_only else "web + worker"
+        self.stdout.write(self.style.SUCCESS(
+            f"ViralSpot on http://{host}:{port}/  ({what}, {workers} web processes; Ctrl-C stops it)"))
         stopping = False
 
         def stop(signum, frame):

@@ -1,0 +1,42 @@
+"""OpenAPI for the endpoints drf-spectacular cannot see (plain Django views, see plain_api_view)."""
+
+from __future__ import annotations
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _answer(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {"success": {"type": "boolean"}, "data": {"type": "object", "additionalProperties": {}}},
+        "required": ["success", "data"],
+    }}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+
+
+PLAIN_VIEW_PATHS = {
+    "/api/profile/{username}/status": {
+        "get": {
+            "operationId": "api_profile_status_retrieve",
+            "summary": "Where a profile stands: exists, PENDING, PROCESSING, FAILED, CANCELLED or NOT_FOUND",
+            "tags": ["api"],
+            "parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": _answer("The status answer of profile-status.md"),
+                "400": _error("Invalid username"),
+                "405": _error("Only GET"),
+                "429": _error("Throttled"),
+                "503": _error("The check itself failed (data.status is ERROR)"),
+            },
+        },
+    },
+}
+
+
+def add_plain_view_paths(result, generator, request, public):
+    """drf-spectacular postprocessing hook."""
+    result.setdefault("paths", {}).update(PLAIN_VIEW_PATHS)
+    return result

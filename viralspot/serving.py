@@ -1,0 +1,171 @@
+"""How a web process serves requests: each plain request whole on one of a few threads, streams on the event loop.
+
+Measured on the 2-core machines we run on (`make bench`): handing work from the event loop to a
+thread and back costs 120-220 µs, and Django's ASGI handler does that a dozen times per request
+(every sync middleware twice, the request signals, the view, closing the response) on a thread
+it creates for the request and joins afterwards. That capped a bare view at ~470 requests/s
+with two processes, and every request thread opened a database connection of its own.
+
+So a web process splits its traffic by the kind of view the URL resolves to:
+
+- async views (the live event streams) go to Django's ASGI handler: a stream waits on the event
+  loop for minutes and must not hold a thread;
+- everything else runs as one WSGI call, start to finish, on one of WEB_THREADS long-lived
+  threads: one hand-off per request, middleware and view on the same thread (as Django's
+  thread-bound database connections require), and at most WEB_THREADS requests touch the
+  database at once. A request still queued after WEB_QUEUE_TIMEOUT seconds is answered 503 with
+  Retry-After without running, so an overloaded process sheds load instead of hanging.
+
+Sync responses are sent when complete; only async views stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.wsgi import WSGIHandler
+from django.urls import Resolver404, get_resolver
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def build_environ(scope: dict, body_file) -> dict:
+    """The PEP 3333 environ of an ASGI HTTP scope (paths re-encoded the way WSGI servers pass them)."""
+    script_name = scope.get("root_path", "").encode("utf-8").decode("latin-1")
+    path_info = scope["path"].encode("utf-8").decode("latin-1")
+    if script_name and path_info.startswith(script_name):
+        path_info = path_info[len(script_name):]
+    server = scope.get("server") or ("localhost", 80)
+    environ = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body_file,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if scope.get("client"):
+        environ["REMOTE_ADDR"] = scope["client"][0]
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        key = name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{name}"
+        value = raw_value.decode("latin-1")
+        if key in environ:
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+        environ[key] = value
+    return environ
+
+
+def _busy_response(path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    if path.startswith("/api/") or path == "/healthz":
+        body = json.dumps({
+            "success": False, "detail": "The server is busy; please retry shortly.", "error_code": "SERVER_BUSY",
+            "timestamp": timezone.now().isoformat(),
+        }).encode()
+        content_type = "application/json"
+    else:
+        body, content_type = b"The server is busy; please retry shortly.\n", "text/plain; charset=utf-8"
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
+               ("Retry-After", str(settings.WEB_RETRY_AFTER_SECONDS))]
+    return "503 Service Unavailable", headers, body
+
+
+class WsgiOnRequestThreads:
+    """ASGI app that runs a WSGI app once per request on a fixed pool of threads."""
+
+    def __init__(self, wsgi_app, *, threads: int, queue_timeout: float):
+        self.wsgi_app = wsgi_app
+        self.queue_timeout = queue_timeout
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
+
+    async def __call__(self, scope, receive, send):
+        body_file = await self._read_body(receive)
+        if body_file is None:
+            return  # the client went away before its request was complete
+        environ = build_environ(scope, body_file)
+        loop = asyncio.get_running_loop()
+        try:
+            status, headers, body = await loop.run_in_executor(
+                self.executor, self._run, environ, time.monotonic() + self.queue_timeout
+            )
+        finally:
+            body_file.close()
+        await send({
+            "type": "http.response.start",
+            "status": int(status.split(" ", 1)[0]),
+            "headers": [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    async def _read_body(receive):
+        body_file = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body_file.close()
+                return None
+            body_file.write(message.get("body", b""))
+            if not message.get("more_body", False):
+                body_file.seek(0)
+                return body_file
+
+    def _run(self, environ: dict, deadline: float):
+        """On a request thread: the whole WSGI call, or 503 if the request waited past its deadline."""
+        if time.monotonic() > deadline:
+            logger.warning("shed %s %s: queued longer than %.1f s", environ["REQUEST_METHOD"], environ["PATH_INFO"],
+                           self.queue_timeout)
+            return _busy_response(environ["PATH_INFO"])
+        started: list = []
+
+        def start_response(status, headers, exc_info=None):
+            started[:] = [status, headers]
+
+        result = self.wsgi_app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # Django's request_finished: connections go back to the pool here
+        return started[0], started[1], body
+
+
+class ServeByViewKind:
+    """Async views to Django's ASGI handler, every other request to the request threads."""
+
+    def __init__(self):
+        self.streams = ASGIHandler()
+        self.requests = WsgiOnRequestThreads(
+            WSGIHandler(), threads=settings.WEB_THREADS, queue_timeout=settings.WEB_QUEUE_TIMEOUT
+        )
+
+    @staticmethod
+    def _is_async_view(path: str) -> bool:
+        try:
+            match = get_resolver().resolve(path)
+        except Resolver404:
+            return False
+        return iscoroutinefunction(match.func)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not self._is_async_view(scope["path"]):
+            return await self.requests(scope, receive, send)
+        return await self.streams(scope, receive, send)
