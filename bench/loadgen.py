@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -86,6 +87,7 @@ class Results:
         self.statuses: Counter[int] = Counter()
         self.errors: Counter[str] = Counter()
         self.bodies: Counter[str] = Counter()
+        self.timeline: list = []
 
     def summary(self, elapsed: float) -> dict:
         ordered = sorted(self.latencies_ms)
@@ -120,6 +122,7 @@ async def _one(connection: Connection, method: str, path: str, results: Results,
         results.errors[type(error).__name__] += 1
         return
     results.latencies_ms.append((time.perf_counter() - start) * 1000)
+    results.timeline.append((start, results.latencies_ms[-1], path))
     results.statuses[status] += 1
     if marker is not None and marker in body:
         results.bodies[marker.decode()] += 1
@@ -171,8 +174,12 @@ async def closed_loop(base: str, template: str, *, clients: int, seconds: float,
             connection.close()
 
     start = time.perf_counter()
+    RESULTS[:] = [results]
     await asyncio.gather(*(client(i) for i in range(clients)))
     return results.summary(time.perf_counter() - start)
+
+
+RESULTS: list = []
 
 
 async def open_loop(base: str, template: str, *, clients: int, seconds: float, interval: float,
@@ -229,6 +236,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         summary = asyncio.run(open_loop(args.base, args.path, clients=args.clients, seconds=args.seconds,
                                         interval=args.interval, spread=args.spread))
+    if os.environ.get("LOADGEN_TIMELINE"):
+        with open(os.environ["LOADGEN_TIMELINE"], "w") as out:
+            json.dump(RESULTS[0].timeline, out)
     json.dump(summary, sys.stdout)
     print()
 

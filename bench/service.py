@@ -85,6 +85,7 @@ class WebServer:
     """uvicorn serving viralspot.asgi the way runservice does, on a free port."""
 
     def __init__(self, env: dict, *, workers: int | None = None):
+        self.env = env
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         workers = workers or int(env.get("WEB_WORKERS", "2"))
@@ -99,15 +100,6 @@ class WebServer:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError("the web server did not start")
-
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-f", f"--port {self.port}"], capture_output=True, text=True).stdout
-        parents = [int(pid) for pid in out.split()]
-        children = []
-        for parent in parents:
-            kids = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
-            children += [int(pid) for pid in kids.split()]
-        return children
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -18,6 +18,25 @@ def _error(description: str) -> dict:
 
 
 PLAIN_VIEW_PATHS = {
+    "/api/profile/{username}/request": {
+        "post": {
+            "operationId": "api_profile_request_create",
+            "summary": "Queue a profile (new, already_in_queue, already_processed, recently_completed)",
+            "tags": ["api"],
+            "parameters": [
+                {"in": "path", "name": "username", "required": True, "schema": {"type": "string"}},
+                {"in": "query", "name": "source", "required": False,
+                 "schema": {"type": "string", "enum": ["frontend", "api", "admin", "crawler", "bulk"]}},
+            ],
+            "responses": {
+                "200": _answer("The request answer of profile-request.md"),
+                "400": _error("Invalid username or source"),
+                "405": _error("Only POST"),
+                "429": _error("Throttled"),
+                "503": _error("The queue could not be written (nothing was queued)"),
+            },
+        },
+    },
     "/api/profile/{username}/status": {
         "get": {
             "operationId": "api_profile_status_retrieve",

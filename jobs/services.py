@@ -6,6 +6,7 @@ with a guarded UPDATE (never read-then-write) and refuses with JobStateError whe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,10 +15,12 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jobs import read_cache
 from jobs.errors import JobError, JobInterrupted
 from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
@@ -71,14 +74,33 @@ def record_event(
         data={"started_at": started.isoformat() if started else None, **(data or {})},
     )
     notify_progress(event)
+    # This process need not wait for its own notification to stop trusting what it cached.
+    transaction.on_commit(read_cache.reads.changed)
     return event
 
 
+# PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a bigger event goes by id only.
+NOTIFY_PAYLOAD_LIMIT = 7900
+
+
 def notify_progress(event: ProgressEvent) -> None:
-    """PostgreSQL NOTIFY for the per-process listeners; other databases are polled instead."""
+    """PostgreSQL NOTIFY for the per-process listeners; other databases are polled instead.
+
+    The notification carries the event itself, so a listener hands it to its streams without
+    reading it back (only an oversized one is read by id).
+    """
     if connection.vendor != "postgresql":
         return
-    payload = json.dumps({"id": event.pk, "kind": event.job_kind, "job": str(event.job_id)})
+    body = {
+        "id": event.pk, "job_kind": event.job_kind, "job_id": str(event.job_id), "status": event.status,
+        "stage": event.stage, "percentage": event.percentage, "stage_progress": event.stage_progress,
+        "message": event.message, "attempt": event.attempt, "data": event.data,
+        "created_at": event.created_at.isoformat(),  # full precision, as a read from the table gives
+    }
+    envelope = {"id": event.pk, "kind": event.job_kind, "job": str(event.job_id)}
+    payload = json.dumps({**envelope, "event": body}, cls=DjangoJSONEncoder)
+    if len(payload.encode()) > NOTIFY_PAYLOAD_LIMIT:
+        payload = json.dumps(envelope)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify(%s, %s)", [PROGRESS_CHANNEL, payload])
 
@@ -101,6 +123,51 @@ def job_wake_workers(kind: str, *, count: int = 1) -> None:
                 return
 
     transaction.on_commit(send)
+
+
+def _insert_sql(instance) -> tuple[str, tuple]:
+    """The INSERT Django would run for `instance` (defaults, auto_now values and all)."""
+    from django.db.models import AutoField, BigAutoField
+    from django.db.models.sql import InsertQuery
+
+    fields = [f for f in instance._meta.concrete_fields
+              if not f.generated and not (f.primary_key and isinstance(f, (AutoField, BigAutoField)))]
+    query = InsertQuery(type(instance))
+    query.insert_values(fields, [instance])
+    (sql, params), = query.get_compiler(connection=connection).as_sql()
+    return sql, params
+
+
+def job_insert(job: TrackedJob, *, message: str = "Queued") -> None:
+    """Insert a new job with its first event, and wake a worker once that is committed.
+
+    On PostgreSQL the job row, its event and the NOTIFY are one statement (one round trip
+    instead of five: BEGIN, two INSERTs, NOTIFY, COMMIT) — the request endpoint inserts jobs in
+    storms. Elsewhere: the ORM and record_event in one transaction. A duplicate the kind's
+    constraints refuse raises IntegrityError with nothing written.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            job.save(force_insert=True)
+            job_created(job, message=message)
+        return
+    event = ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
+                          percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
+    job_sql, job_params = _insert_sql(job)
+    event_sql, event_params = _insert_sql(event)
+    # The notification carries the event, as notify_progress's do (a first event is small).
+    statement = (
+        f"WITH job AS ({job_sql} RETURNING 1), event AS ({event_sql} RETURNING *) "
+        "SELECT event.id, pg_notify(%s, json_build_object('id', event.id, 'kind', %s, 'job', %s, "
+        "'event', row_to_json(event))::text) FROM job, event"
+    )
+    # Inside a caller's transaction a savepoint keeps a refused insert from breaking it.
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*job_params, *event_params, PROGRESS_CHANNEL, job.job_kind, str(job.pk)])
+        job._state.adding, job._state.db = False, connection.alias
+        transaction.on_commit(read_cache.reads.changed)
+        job_wake_workers(job.job_kind)
 
 
 def job_created(job: TrackedJob, *, message: str = "Queued") -> None:

@@ -20,6 +20,9 @@ def fetch_one_prepared(sql: str, params: dict) -> tuple | None:
 
     Prepared unless DB_PREPARED_STATEMENTS is off (then psycopg's prepare_threshold is None).
     """
+    # What Django's own cursors do first: a connection found broken (the database restarted)
+    # is replaced instead of failing this query.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     started = time.monotonic()
     with connection.wrap_database_errors:

@@ -16,9 +16,12 @@ ASGI handler cancels the response), which unsubscribes it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
+import time
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,14 +34,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from jobs import read_cache
 from jobs.models import ProgressEvent
 from jobs.services import PROGRESS_CHANNEL
 
 logger = logging.getLogger(__name__)
 
-# Every database read of every stream runs on this small pool, so the database connections of a
-# web process stay bounded by its size (plus the one listener) however many browsers are watching.
+# Every database read of every stream runs on these few threads, each borrowing a connection
+# from the process's pool for one read: a web process's connections stay within its pool (plus
+# the one listener) however many browsers are watching.
 _stream_db_pool = ThreadPoolExecutor(max_workers=settings.SSE_DB_THREADS, thread_name_prefix="sse-db")
 
 
@@ -49,6 +55,10 @@ def _read(func, *args):
         # The pool thread's connection went stale (database restart): reconnect once.
         connections["default"].close()
         return func(*args)
+    finally:
+        if settings.DB_POOL:
+            # Back to the process's pool after every read: streams borrow, never hold.
+            connections["default"].close()
 
 
 async def db_read(func, *args):
@@ -66,11 +76,38 @@ RESYNC = None
 
 
 class Subscription:
-    """One open stream's mailbox: receives each new event of its jobs (or RESYNC)."""
+    """One open stream's mailbox: receives each new event of its jobs (or RESYNC).
+
+    A list and one future rather than an asyncio.Queue read through wait_for(): with a thousand
+    streams, each event would otherwise start a thousand tasks and timers just to wait again.
+    Keep-alives come from the hub's one timer (an empty batch).
+    """
 
     def __init__(self, hub: "ProgressHub", keys: list[tuple[str, str]]):
         self.hub, self.keys = hub, keys
-        self.mailbox: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
+        self._inbox: list[ProgressEvent | None] = []
+        self._waiter: asyncio.Future | None = None
+        self.last_sent_at = time.monotonic()
+
+    def put(self, event: ProgressEvent | None) -> None:
+        self._inbox.append(event)
+        self.wake()
+
+    def wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def next_batch(self) -> list[ProgressEvent | None]:
+        """Everything delivered since the last call; empty when the hub asks for a keep-alive."""
+        if not self._inbox:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        batch, self._inbox = self._inbox, []
+        self.last_sent_at = time.monotonic()
+        return batch
 
     def close(self) -> None:
         self.hub.unsubscribe(self)
@@ -91,7 +128,7 @@ class ProgressHub:
         return len({sub for subs in self._subscribers.values() for sub in subs})
 
     def subscribe(self, kind: str, job_ids) -> Subscription:
-        self._ensure_running()
+        self.ensure_running()
         subscription = Subscription(self, [(kind, str(job_id)) for job_id in job_ids])
         for key in subscription.keys:
             self._subscribers[key].add(subscription)
@@ -112,20 +149,38 @@ class ProgressHub:
         """Hand each event (read once, whatever the number of streams) to its job's streams."""
         for event in sorted(events, key=lambda e: e.pk):
             for subscription in self._subscribers.get((event.job_kind, str(event.job_id)), ()):
-                subscription.mailbox.put_nowait(event)
+                subscription.put(event)
 
     def _resync_everyone(self) -> None:
         for subscribers in list(self._subscribers.values()):
             for subscription in subscribers:
-                subscription.mailbox.put_nowait(RESYNC)
+                subscription.put(RESYNC)
 
-    def _ensure_running(self) -> None:
+    def ensure_running(self) -> None:
+        """Start listening in this event loop, once (the web tier calls it on every request)."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._loop is not loop:
             self._loop = loop
             self._task = loop.create_task(self._run(), name="progress-hub")
 
+    async def _keep_alive(self) -> None:
+        """Every stream that sent nothing for SSE_KEEPALIVE_SECONDS sends a comment line."""
+        while True:
+            await asyncio.sleep(settings.SSE_KEEPALIVE_SECONDS / 4)
+            due = time.monotonic() - settings.SSE_KEEPALIVE_SECONDS
+            for subscribers in list(self._subscribers.values()):
+                for subscription in subscribers:
+                    if subscription.last_sent_at <= due:
+                        subscription.wake()
+
     async def _run(self) -> None:
+        keep_alive = asyncio.create_task(self._keep_alive())
+        try:
+            await self._deliver_changes()
+        finally:
+            keep_alive.cancel()
+
+    async def _deliver_changes(self) -> None:
         mode = settings.PROGRESS_DELIVERY
         if mode == "auto":
             mode = "listen" if connections["default"].vendor == "postgresql" else "poll"
@@ -145,13 +200,19 @@ class ProgressHub:
                     self.open_connections += 1
                     await conn.execute(f"LISTEN {PROGRESS_CHANNEL}")
                     self._resync_everyone()
+                    read_cache.reads.set_live(True)
                     backoff = 0.5
                     pending: asyncio.Queue[int] = asyncio.Queue()
                     reader = asyncio.create_task(self._read_notified(pending))
                     try:
                         async for notification in conn.notifies():
+                            read_cache.reads.changed()
                             payload = json.loads(notification.payload)
-                            if self._wanted(payload["kind"], payload["job"]):
+                            if not self._wanted(payload["kind"], payload["job"]):
+                                continue
+                            if "event" in payload:  # the whole event came along: no read
+                                self._deliver([event_from_notification(payload["event"])])
+                            else:
                                 pending.put_nowait(payload["id"])
                     finally:
                         reader.cancel()
@@ -162,6 +223,8 @@ class ProgressHub:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
             finally:
+                # Nothing announces changes now: cached reads must not be trusted until reconnected.
+                read_cache.reads.set_live(False)
                 if connected:
                     self.open_connections -= 1
 
@@ -191,6 +254,16 @@ class ProgressHub:
             if events:
                 last_id = max(event.pk for event in events)
                 self._deliver([e for e in events if self._wanted(e.job_kind, str(e.job_id))])
+
+
+def event_from_notification(fields: dict) -> ProgressEvent:
+    """The ProgressEvent a notification carries (jobs.services.notify_progress)."""
+    return ProgressEvent(
+        id=fields["id"], job_kind=fields["job_kind"], job_id=uuid.UUID(fields["job_id"]), status=fields["status"],
+        stage=fields["stage"], percentage=fields["percentage"], stage_progress=fields["stage_progress"],
+        message=fields["message"], attempt=fields["attempt"], data=fields["data"],
+        created_at=parse_datetime(fields["created_at"]),
+    )
 
 
 def _conninfo(settings_dict: dict) -> str:
@@ -244,7 +317,12 @@ class StreamSource:
     # False when event_payload only formats the event (no query), so it runs on the event loop.
     payload_reads_db: bool = True
 
-    @property
+    @functools.cached_property
+    def payload_key(self) -> tuple:
+        """Streams with the same key send the same frame for an event (rendered once for all)."""
+        return (self.kind, tuple(str(job_id) for job_id in self.job_ids))
+
+    @functools.cached_property
     def finished_statuses(self) -> tuple[str, ...]:
         from jobs.registry import job_model
 
@@ -260,6 +338,26 @@ def frame(event: str, data: dict, *, event_id: int | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+async def progress_frame(source: StreamSource, event: ProgressEvent) -> str:
+    """The `progress` frame of `event` for `source`'s kind of stream.
+
+    The hub hands the same event object to every stream of its job, so the frame (and, for
+    payloads that read the database, that read) is made once per event however many browsers
+    watch: a thousand streams cost a thousand socket writes, not a thousand JSON encodings.
+    """
+    frames = event.__dict__.setdefault("_sse_frames", {})
+    made = frames.get(source.payload_key)
+    if made is None:
+        if source.payload_reads_db:
+            async def render() -> str:
+                return frame("progress", await db_read(source.event_payload, event), event_id=event.pk)
+
+            made = frames[source.payload_key] = asyncio.ensure_future(render())
+        else:
+            made = frames[source.payload_key] = frame("progress", source.event_payload(event), event_id=event.pk)
+    return made if isinstance(made, str) else await asyncio.shield(made)
+
+
 def _events_after(source: StreamSource, after_id: int) -> list[ProgressEvent]:
     return list(ProgressEvent.objects.for_job(source.kind, source.job_ids, after_id=after_id)[:500])
 
@@ -273,32 +371,28 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
         last_sent = last_event_id or 0
         if last_event_id:
             for event in await db_read(_events_after, source, last_sent):
-                payload = await db_read(source.event_payload, event)
-                yield frame("progress", payload, event_id=event.pk)
+                yield await progress_frame(source, event)
                 last_sent = event.pk
         else:
             yield frame("progress", snapshot.progress, event_id=snapshot.last_event_id or None)
             last_sent = snapshot.last_event_id
         while not snapshot.finished:
-            try:
-                first = await asyncio.wait_for(subscription.mailbox.get(), timeout=settings.SSE_KEEPALIVE_SECONDS)
-            except asyncio.TimeoutError:
+            batch = await subscription.next_batch()  # a burst comes as one batch
+            if not batch:
                 yield ": keep-alive\n\n"
                 continue
-            batch = [first]
-            while not subscription.mailbox.empty():  # a burst becomes one write
-                batch.append(subscription.mailbox.get_nowait())
-            if RESYNC in batch:
+            # `is`, not `in`: `in` would call Model.__eq__ on every event of every stream.
+            resync = any(item is RESYNC for item in batch)
+            if resync:
                 events = await db_read(_events_after, source, last_sent)
             else:
                 events = [event for event in batch if event.pk > last_sent]
             reached_end = False
             for event in events:
-                payload = await db_read(source.event_payload, event) if source.payload_reads_db else source.event_payload(event)
-                yield frame("progress", payload, event_id=event.pk)
+                yield await progress_frame(source, event)
                 last_sent = event.pk
                 reached_end = reached_end or event.status in source.finished_statuses
-            if reached_end or RESYNC in batch:
+            if reached_end or resync:
                 # Only an end (or a resync) needs the full state read again.
                 snapshot = await db_read(source.snapshot)
         yield frame("complete", snapshot.complete or {}, event_id=max(last_sent, snapshot.last_event_id) or None)
@@ -314,10 +408,16 @@ def last_event_id_of(request) -> int | None:
         return None
 
 
+class EventStreamResponse(StreamingHttpResponse):
+    """An SSE stream; viralspot.serving writes its frames straight to the connection."""
+
+    def __init__(self, frames, **kwargs):
+        super().__init__(frames, content_type="text/event-stream", **kwargs)
+        self.frames = frames
+
+
 def sse_response(source: StreamSource, request) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        stream_progress(source, last_event_id=last_event_id_of(request)), content_type="text/event-stream"
-    )
+    response = EventStreamResponse(stream_progress(source, last_event_id=last_event_id_of(request)))
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx must not buffer a stream
     return response

@@ -43,23 +43,18 @@ def _profile_or_404(username: str) -> PrimaryProfile:
     return profile
 
 
-class ProfileRequestApi(APIView):
-    class Input(serializers.Serializer):
-        source = serializers.ChoiceField(choices=Source.choices, default=Source.FRONTEND)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("source", str, enum=Source.values)],
-        request=None,
-        responses={200: envelope_schema("ProfileRequestAnswer"), 400: error_schema(), 503: error_schema()},
-    )
-    def post(self, request, username):
-        username = clean_username(username)
-        data = validated(self.Input, request.query_params)
-        try:
-            result = services.profile_request(username=username, source=data["source"])
-        except services.QueueUnavailable as error:
-            raise ApiError(str(error), status_code=503, error_code="QUEUE_UNAVAILABLE", queued=False) from None
-        return ok(result)
+@plain_api_view(methods=("POST",), throttles=(AnonThrottle, UserThrottle))
+def profile_request_api(request, username):
+    """POST /api/profile/{username}/request?source=…: a plain view, for storms of requests (plain_api_view)."""
+    username = clean_username(username)
+    source = request.GET.get("source", Source.FRONTEND)
+    if source not in Source.values:
+        raise ApiError(f'source: "{source}" is not a valid choice.', status_code=400, error_code="VALIDATION_ERROR",
+                       errors={"source": [f'"{source}" is not a valid choice.']})
+    try:
+        return services.profile_request(username=username, source=source)
+    except services.QueueUnavailable as error:
+        raise ApiError(str(error), status_code=503, error_code="QUEUE_UNAVAILABLE", queued=False) from None
 
 
 class ProfileBulkRequestApi(APIView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -62,12 +63,17 @@ class ProfileJobQuerySet(QuerySet):
 
 @dataclass
 class StatusPageRead:
-    """Everything the status endpoint needs: the fetched profile, or the latest job with its
-    queue counts and the durations of recent successful jobs (for the ETA)."""
+    """Everything the status and request endpoints need: the fetched profile (if any), the
+    latest job with its queue counts, and the durations of recent successful jobs (for the ETA)."""
 
     profile: object | None = None
     job: object | None = None
     durations: list[float] = field(default_factory=list)
+    # When a job ahead in line becomes due for its retry (the position changes then, unannounced).
+    next_retry_ahead_at: datetime | None = None
+
+    def changes_by_itself_at(self) -> datetime | None:
+        return self.next_retry_ahead_at
 
 
 # The fields of a job the status answer reads (ProfileJob.from_db defers the rest).
@@ -81,7 +87,7 @@ STATUS_PROFILE_FIELDS = ("id", "username", "created_at", "last_scraped_at", "fol
 STATUS_PAGE_COLUMNS = (
     *(f"profile_{name}" for name in STATUS_PROFILE_FIELDS),
     *(f"job_{name}" for name in STATUS_JOB_FIELDS),
-    "jobs_ahead", "jobs_running", "durations",
+    "jobs_ahead", "next_retry_ahead_at", "jobs_running", "durations",
 )
 
 # One round trip on PostgreSQL for the busiest endpoint (pollers call it every few seconds).
@@ -90,7 +96,7 @@ WITH profile AS (
     SELECT {", ".join(STATUS_PROFILE_FIELDS)} FROM primary_profiles WHERE username = %(username)s
 ), job AS (
     SELECT {", ".join(STATUS_JOB_FIELDS)}, priority_rank, queue_ticket FROM queue
-    WHERE username = %(username)s AND NOT EXISTS (SELECT 1 FROM profile)
+    WHERE username = %(username)s
     ORDER BY "timestamp" DESC LIMIT 1
 )
 SELECT {", ".join(f"profile.{name} AS profile_{name}" for name in STATUS_PROFILE_FIELDS)},
@@ -101,11 +107,18 @@ SELECT {", ".join(f"profile.{name} AS profile_{name}" for name in STATUS_PROFILE
                       WHERE (b.priority_rank, b.block) < (job.priority_rank, queue_ticket_block(job.queue_ticket))), 0)
           + (SELECT count(*) FROM queue q
              WHERE q.status = 'PENDING' AND q.priority_rank = job.priority_rank
-               AND q.queue_ticket >= queue_ticket_block(job.queue_ticket) * 256 AND q.queue_ticket < job.queue_ticket)
+               AND q.queue_ticket >= queue_ticket_block(job.queue_ticket) * queue_block_size()
+               AND q.queue_ticket < job.queue_ticket)
           - (SELECT count(*) FROM queue q
              WHERE q.status = 'PENDING' AND q.attempts > 0 AND q.next_attempt_at > %(now)s
                AND (q.priority_rank, q.queue_ticket) < (job.priority_rank, job.queue_ticket))
        END AS jobs_ahead,
+       -- The position also changes, unannounced, when a job ahead becomes due for its retry.
+       CASE WHEN job.status = 'PENDING' THEN (
+            SELECT min(q.next_attempt_at) FROM queue q
+            WHERE q.status = 'PENDING' AND q.attempts > 0 AND q.next_attempt_at > %(now)s
+              AND (q.priority_rank, q.queue_ticket) < (job.priority_rank, job.queue_ticket))
+       END AS next_retry_ahead_at,
        CASE WHEN job.status IN ('PENDING', 'PROCESSING')
             THEN (SELECT count(*) FROM queue WHERE status = 'PROCESSING') END AS jobs_running,
        CASE WHEN job.status IN ('PENDING', 'PROCESSING') THEN ARRAY(
@@ -122,27 +135,26 @@ def _from_row(model, row: dict, prefix: str, names: tuple[str, ...]):
 
 
 def status_page_read(username: str) -> StatusPageRead:
-    """The status endpoint's read: one prepared statement on PostgreSQL, three ORM queries elsewhere."""
+    """The status page's read: one prepared statement on PostgreSQL, three ORM queries elsewhere."""
     from jobs.eta import recent_durations
     from profiles.models import PrimaryProfile, ProfileJob
 
     if connection.vendor != "postgresql":
         profile = PrimaryProfile.objects.for_status_page(username)
-        if profile is not None:
-            return StatusPageRead(profile=profile)
         job = ProfileJob.objects.for_status_page(username)
-        return StatusPageRead(job=job, durations=recent_durations(ProfileJob) if job and job.is_active else [])
+        durations = recent_durations(ProfileJob) if job is not None and job.is_active else []
+        return StatusPageRead(profile=profile, job=job, durations=durations)
 
     from jobs.sql import fetch_one_prepared
 
     row = dict(zip(STATUS_PAGE_COLUMNS, fetch_one_prepared(STATUS_PAGE_SQL, {"username": username, "now": timezone.now()})))
-    if row["profile_id"] is not None:
-        return StatusPageRead(profile=_from_row(PrimaryProfile, row, "profile_", STATUS_PROFILE_FIELDS))
+    profile = _from_row(PrimaryProfile, row, "profile_", STATUS_PROFILE_FIELDS) if row["profile_id"] else None
     if row["job_id"] is None:
-        return StatusPageRead()
+        return StatusPageRead(profile=profile)
     job = _from_row(ProfileJob, row, "job_", STATUS_JOB_FIELDS)
     job.jobs_ahead, job.jobs_running = row["jobs_ahead"] or 0, row["jobs_running"] or 0
-    return StatusPageRead(job=job, durations=list(row["durations"] or []))
+    return StatusPageRead(profile=profile, job=job, durations=list(row["durations"] or []),
+                          next_retry_ahead_at=row["next_retry_ahead_at"])
 
 
 class PrimaryProfileQuerySet(QuerySet):
@@ -175,3 +187,10 @@ class ContentQuerySet(QuerySet):
 
     def for_reels_page(self, username: str, *, sort_by: str = "popular") -> QuerySet:
         return self.filter(username=username).order_by(*self.SORTS[sort_by])
+
+
+def status_page_read_cached(username: str) -> StatusPageRead:
+    """status_page_read(), kept until the next job change is announced (jobs.read_cache)."""
+    from jobs.read_cache import reads
+
+    return reads.get_or_read(("profile-status", username), lambda: status_page_read(username))

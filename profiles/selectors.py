@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jobs.eta import describe_seconds, recent_durations, remaining_while_running, typical_duration, wait_in_queue
 from profiles.models import PrimaryProfile, ProfileJob
-from profiles.querysets import status_page_read
+from profiles.querysets import status_page_read_cached
 
 Status = ProfileJob.Status
 
@@ -155,8 +155,9 @@ def _job_state(job: ProfileJob, durations: list[float]) -> dict:
 
 
 def profile_status(username: str) -> dict:
-    """The status endpoint's answer, from one read (one prepared statement on PostgreSQL)."""
-    read = status_page_read(username)
+    """The status endpoint's answer, from one read (one prepared statement on PostgreSQL, or none
+    when nothing changed since the last one: jobs.read_cache)."""
+    read = status_page_read_cached(username)
     if read.profile is not None:
         return _exists_state(read.profile)
     if read.job is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jobs import services as job_services
 from profiles.models import PRIORITY_BY_SOURCE, PrimaryProfile, ProfileJob, Source
+from profiles.querysets import status_page_read, status_page_read_cached
 from profiles.selectors import profile_job_timing
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ def _exists_answer(username: str, created_at, *, recently: bool) -> dict:
     }
 
 
-def _queued_answer(job: ProfileJob, *, is_new: bool) -> dict:
-    timing = profile_job_timing(job)
+def _queued_answer(job: ProfileJob, *, is_new: bool, durations: list[float]) -> dict:
+    timing = profile_job_timing(job, durations=durations)
     answer = {
         "queued": True,
         "estimated_time": timing.estimated_time,
@@ -85,33 +86,48 @@ def _queued_answer(job: ProfileJob, *, is_new: bool) -> dict:
 def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
     """Queue a profile unless it is fetched or queued already; the spec's four answers.
 
-    The partial unique index on active rows decides races: of N simultaneous requests exactly
-    one INSERT succeeds ("new"); the others see the IntegrityError and answer "already_in_queue".
+    1. one read (status_page_read: the profile, the latest job with its queue counts; cached
+       until the next job change, jobs.read_cache) answers "exists" and "already queued", the
+       common case of a client asking again;
+    2. otherwise INSERT. The partial unique index on active rows decides races: of N
+       simultaneous requests exactly one INSERT succeeds ("new"); the others get an
+       IntegrityError and read again, finding the winner's job ("already_in_queue").
     """
     username = normalize_username(username)
     priority = PRIORITY_BY_SOURCE[Source(source)]
-    for _ in range(3):
-        existing = PrimaryProfile.objects.filter(username=username).values_list("created_at", flat=True).first()
-        if existing is not None:
-            since = timezone.now() - timedelta(minutes=settings.PROFILE_RECENT_WINDOW_MINUTES)
-            recently = ProfileJob.objects.completed_since(username, since).exists()
-            return _exists_answer(username, existing, recently=recently)
+    for attempt in range(3):
         try:
-            with transaction.atomic():
-                job = ProfileJob.objects.create(username=username, source=source, priority=priority, stage="queued")
-                job_services.job_created(job, message=f"Requested by {source} ({priority})")
-            return _queued_answer(job, is_new=True)
+            # After a lost race, read afresh: the cached answer is what the race was about.
+            read = status_page_read_cached(username) if attempt == 0 else status_page_read(username)
+        except DatabaseError as error:
+            logger.error("could not read the queue for @%s: %s", username, error)
+            raise QueueUnavailable(f"Could not queue @{username}: the queue is not readable right now") from error
+        if read.profile is not None:
+            since = timezone.now() - timedelta(minutes=settings.PROFILE_RECENT_WINDOW_MINUTES)
+            job = read.job
+            recently = job is not None and job.status == ProfileJob.Status.COMPLETED and job.finished_at >= since
+            return _exists_answer(username, read.profile.created_at, recently=recently)
+        if read.job is not None and read.job.is_active:
+            return _queued_answer(read.job, is_new=False, durations=read.durations)
+        job = ProfileJob(username=username, source=source, priority=priority, stage="queued")
+        try:
+            job_services.job_insert(job, message=f"Requested by {source} ({priority})")
         except IntegrityError:
-            active = ProfileJob.objects.active().filter(username=username).first()
-            if active is not None:
-                return _queued_answer(active, is_new=False)
-            # The active job finished between our INSERT and this read (or a request_id
-            # collided): look again from the top.
+            # Another request queued it first (or a request_id collided): look again.
             continue
         except DatabaseError as error:
             logger.error("could not queue @%s: %s", username, error)
             raise QueueUnavailable(f"Could not queue @{username}: the queue is not writable right now") from error
+        queued = status_page_read(username)  # its place in line, as the status endpoint reports it
+        if queued.job is not None and queued.job.pk == job.pk:
+            return _queued_answer(queued.job, is_new=True, durations=queued.durations)
+        return _queued_answer(_with_counts(job), is_new=True, durations=queued.durations)
     raise QueueUnavailable(f"Could not queue @{username}: it kept changing state; please retry")
+
+
+def _with_counts(job: ProfileJob) -> ProfileJob:
+    """The job with jobs_ahead/jobs_running, if it was already claimed or replaced when re-read."""
+    return ProfileJob.objects.with_queue_counts().get(pk=job.pk)
 
 
 def profile_bulk_request(*, usernames: list[str], source: str = Source.BULK) -> list[dict]:

@@ -19,7 +19,7 @@ register_converter(AnyUsernameConverter, "username")
 
 urlpatterns = [
     path("profiles/bulk-request", api.ProfileBulkRequestApi.as_view(), name="profile-bulk-request"),
-    path("profile/<username:username>/request", api.ProfileRequestApi.as_view(), name="profile-request"),
+    path("profile/<username:username>/request", api.profile_request_api, name="profile-request"),
     path("profile/<username:username>/status", api.profile_status_api, name="profile-status"),
     path("profile/<username:username>/cancel", api.ProfileCancelApi.as_view(), name="profile-cancel"),
     path("profile/<username:username>/retry", api.ProfileRetryApi.as_view(), name="profile-retry"),

@@ -3,6 +3,7 @@
 See viralspot/serving.py for why a web process splits its traffic this way.
 """
 
+import gc
 import os
 
 import django
@@ -25,3 +26,7 @@ if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     application = ASGIStaticFilesHandler(application)
+
+# Everything imported so far lives as long as the process: keep it out of the garbage
+# collector's full passes, which otherwise walk it all and stall every open stream.
+gc.freeze()

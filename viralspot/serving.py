@@ -22,6 +22,8 @@ Sync responses are sent when complete; only async views stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import sys
@@ -35,6 +37,9 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.urls import Resolver404, get_resolver
 from django.utils import timezone
+
+from jobs import streams
+from jobs.streams import EventStreamResponse
 
 logger = logging.getLogger(__name__)
 
@@ -148,17 +153,40 @@ class WsgiOnRequestThreads:
         return started[0], started[1], body
 
 
+class StreamsASGIHandler(ASGIHandler):
+    """Django's ASGI handler, writing an event stream's frames to the connection itself.
+
+    Measured with a thousand streams of one job: Django's generic streaming path (its iterator
+    wrappers, bytes mapping and chunking) cost ~80 µs per stream per event on top of the ~25 µs
+    of the socket write; one frame per write needs none of it.
+    """
+
+    async def send_response(self, response, send):
+        if not isinstance(response, EventStreamResponse):
+            return await super().send_response(response, send)
+        headers = [(name.encode("ascii"), value.encode("latin-1")) for name, value in response.items()]
+        headers += [(b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+                    for cookie in response.cookies.values()]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        async with contextlib.aclosing(response.frames) as frames:
+            async for text in frames:
+                await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        await send({"type": "http.response.body"})
+
+
 class ServeByViewKind:
     """Async views to Django's ASGI handler, every other request to the request threads."""
 
     def __init__(self):
-        self.streams = ASGIHandler()
+        self.streams = StreamsASGIHandler()
         self.requests = WsgiOnRequestThreads(
             WSGIHandler(), threads=settings.WEB_THREADS, queue_timeout=settings.WEB_QUEUE_TIMEOUT
         )
 
     @staticmethod
+    @functools.lru_cache(maxsize=20_000)
     def _is_async_view(path: str) -> bool:
+        # Pollers ask for the same few paths again and again: resolve each once.
         try:
             match = get_resolver().resolve(path)
         except Resolver404:
@@ -166,6 +194,11 @@ class ServeByViewKind:
         return iscoroutinefunction(match.func)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and not self._is_async_view(scope["path"]):
-            return await self.requests(scope, receive, send)
-        return await self.streams(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.streams(scope, receive, send)
+        # The listener behind live streams and the read cache (jobs.read_cache) runs in every web
+        # process from its first request on, whether or not a stream is open.
+        streams.hub.ensure_running()
+        if self._is_async_view(scope["path"]):
+            return await self.streams(scope, receive, send)
+        return await self.requests(scope, receive, send)

@@ -174,6 +174,21 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+API_ANON_RATE = env_str("API_ANON_RATE", "120/min")
+API_USER_RATE = env_str("API_USER_RATE", "600/min")
+
+
+def _per_second(rate: str) -> float:
+    count, _, period = rate.partition("/")
+    try:
+        return int(count) / {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1]]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"a throttle rate looks like 120/min, got {rate!r}") from None
+
+
+if _per_second(API_ANON_RATE) > _per_second(API_USER_RATE):
+    raise ImproperlyConfigured("API_ANON_RATE must not exceed API_USER_RATE (anonymous clients get the stricter budget)")
+
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -189,8 +204,8 @@ REST_FRAMEWORK = {
         "jobs.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_ANON_RATE", "120/min"),
-        "user": env_str("API_USER_RATE", "600/min"),
+        "anon": API_ANON_RATE,
+        "user": API_USER_RATE,
         "viral_queue_create": env_str("VIRAL_QUEUE_CREATE_RATE", "30/min"),
     },
 }
@@ -285,6 +300,10 @@ SSE_KEEPALIVE_SECONDS = env_float("SSE_KEEPALIVE_SECONDS", 15.0, minimum=0.1)
 SSE_DB_THREADS = env_int("SSE_DB_THREADS", 4, minimum=1)
 # auto: LISTEN/NOTIFY on PostgreSQL, polling elsewhere; "poll" forces polling everywhere.
 PROGRESS_DELIVERY = env_choice("PROGRESS_DELIVERY", "auto", {"auto", "listen", "poll"})
+# Hot reads (profile status) kept per web process until the next change notification, or at
+# most this long for changes nobody announces (a row edited by hand); jobs/read_cache.py.
+# Longer than a poller's interval, or a poller never finds its answer cached. 0: no cache.
+READ_CACHE_SECONDS = env_float("READ_CACHE_SECONDS", 30.0, minimum=0)
 # Polling fallback (SQLite): how often one per-process poller looks for new progress events.
 SSE_POLL_INTERVAL_SECONDS = env_float("SSE_POLL_INTERVAL_SECONDS", 1.0, minimum=0.05)
 

@@ -5,18 +5,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from jobs.api import AuthTokenApi, HealthApi
 from viralspot import views
 
+# Most-called first: Django tries the patterns in order, and pollers call the API all day.
 urlpatterns = [
-    path("", include("viralspot.page_urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("healthz", HealthApi.as_view(), name="healthz"),
-    path("livez", views.livez, name="livez"),
-    path("admin/", admin.site.urls),
-    path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("profiles.urls")),
     path("api/", include("jobs.urls")),
     path("api/", include("viral_ideas.urls")),
+    path("livez", views.livez, name="livez"),
+    path("healthz", HealthApi.as_view(), name="healthz"),
+    path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("viralspot.page_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
 ]
 
 handler404 = "viralspot.views.not_found"
