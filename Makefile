@@ -30,6 +30,8 @@ test: export SECRET_KEY ?= test-only-secret-key
 test: export DEBUG := false
 test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
 test: export GENERATION_STEP_DELAY_SECONDS := 0
+# Every report written, so tests see each step (the folding of quick reports has its own tests).
+test: export PROGRESS_MIN_INTERVAL_SECONDS := 0
 test: export API_ANON_RATE := 100000/min
 test: export API_USER_RATE := 100000/min
 test: export VIRAL_QUEUE_CREATE_RATE := 100000/min

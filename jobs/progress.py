@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from jobs import services
@@ -17,6 +19,8 @@ class JobProgress:
     def __init__(self, job: TrackedJob):
         self.job = job
         self.completed = False
+        self._stage_written: str | None = None
+        self._written_at = float("-inf")
         # Median duration of recent similar jobs, set by a handler that wants an ETA per report.
         self.typical_duration: float | None = None
 
@@ -38,6 +42,15 @@ class JobProgress:
     ) -> None:
         # Within an attempt progress only moves forward, whatever order nested steps report in.
         percentage = max(float(percentage), self.job.progress_percentage)
+        now = time.monotonic()
+        if stage == self._stage_written and now - self._written_at < settings.PROGRESS_MIN_INTERVAL_SECONDS:
+            # A step of the same stage right after the last write: the next report (or the end)
+            # says more. A new stage is always written, so a long step is never shown as the
+            # one before it. (Each write is a database commit: a job of ten quick steps would
+            # otherwise spend most of its time reporting.)
+            self.job.progress_percentage = percentage
+            return
+        self._stage_written, self._written_at = stage, now
         fields, data = dict(fields or {}), dict(data or {})
         model_fields = {f.name for f in type(self.job)._meta.concrete_fields}
         eta = self.estimated_completion(percentage)

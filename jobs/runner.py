@@ -30,14 +30,15 @@ def run_claimed_job(job: TrackedJob) -> str:
         handler(job, progress)
         if not progress.completed:
             progress.complete()
+        return job.status
     except JobInterrupted as interruption:
         logger.info("%s job %s stopped: %s", job.job_kind, job.pk, interruption.reason)
+        job.refresh_from_db(fields=["status"])  # cancelled, or someone else's now
+        return job.status
     except Exception as error:  # every failure is recorded on the job, never lost in a log
         logger.warning("%s job %s attempt %s failed: %s", job.job_kind, job.pk, job.attempts, error,
                        exc_info=not getattr(error, "error_code", None))
-        services.job_fail(job, error=error)
-    job.refresh_from_db()
-    return job.status
+        return services.job_fail(job, error=error)
 
 
 def run_jobs(kind: str, *, time_budget_seconds: float | None = None) -> int:

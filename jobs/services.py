@@ -7,6 +7,7 @@ with a guarded UPDATE (never read-then-write) and refuses with JobStateError whe
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from jobs import read_cache
@@ -187,7 +189,15 @@ def job_claim(
     """
     statuses = model.job_statuses
     now = timezone.now()
-    worker_name = worker_name or worker_identity()
+    worker_name = (worker_name or worker_identity())[:200]
+    claim_fields = {
+        "status": statuses.processing, "claim_token": uuid.uuid4(), "heartbeat_at": now, "stage": "starting",
+        "progress_percentage": 0, "progress_message": "Picked up by a worker", "worker_name": worker_name,
+        "q_task_id": q_task_id[:64], "finished_at": None, "error_code": "", "error_stage": "", "error_retryable": False,
+        **model.attempt_field_defaults(), model.job_started_field: now, model.job_error_field: None,
+    }
+    if connection.vendor == "postgresql":
+        return _claim_in_one_statement(model, claim_fields, job_id=job_id, now=now, worker_name=worker_name)
     with transaction.atomic():
         candidates = model.objects.select_for_update(skip_locked=True).filter(status=statuses.pending)
         if job_id is not None:
@@ -196,26 +206,68 @@ def job_claim(
             candidates = candidates.filter(next_attempt_at__lte=now).order_by(*model.job_claim_order)
         for candidate_pk in candidates.values_list("pk", flat=True)[:5]:
             claimed = model.objects.filter(pk=candidate_pk, status=statuses.pending).update(
-                status=statuses.processing,
-                attempts=F("attempts") + 1,
-                claim_token=uuid.uuid4(),
-                heartbeat_at=now,
-                stage="starting",
-                progress_percentage=0,
-                progress_message="Picked up by a worker",
-                worker_name=worker_name[:200],
-                q_task_id=q_task_id[:64],
-                finished_at=None,
-                error_code="",
-                error_stage="",
-                error_retryable=False,
-                **{**model.attempt_field_defaults(), model.job_started_field: now, model.job_error_field: None},
+                attempts=F("attempts") + 1, **claim_fields
             )
             if claimed:
                 job = model.objects.get(pk=candidate_pk)
                 record_event(job, status=job.status, message=f"Attempt {job.attempts} started on {worker_name}")
                 return job
     return None
+
+
+def _claim_in_one_statement(model: type[TrackedJob], claim_fields: dict, *, job_id, now, worker_name: str):
+    """PostgreSQL: pick (FOR UPDATE SKIP LOCKED), claim, record and announce in one statement.
+
+    Seven round trips (BEGIN, SELECT … SKIP LOCKED, UPDATE, SELECT, INSERT, NOTIFY, COMMIT)
+    become one: the claim is most of what the fastest jobs cost.
+    """
+    meta, quote = model._meta, connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    status = quote(meta.get_field("status").column)
+    sets, params = [], []
+    for name, value in claim_fields.items():
+        field = meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    attempts = quote(meta.get_field("attempts").column)
+    sets.append(f"{attempts} = {table}.{attempts} + 1")
+    pending = model.job_statuses.pending
+    if job_id is not None:
+        picked = f"SELECT {pk} FROM {table} WHERE {pk} = %s AND {status} = %s FOR UPDATE SKIP LOCKED"
+        picked_params = [meta.pk.get_db_prep_value(job_id, connection), pending]
+    else:
+        order = ", ".join(
+            quote(meta.get_field(name.lstrip("-")).column) + (" DESC" if name.startswith("-") else "")
+            for name in model.job_claim_order
+        )
+        next_attempt = quote(meta.get_field("next_attempt_at").column)
+        picked = (f"SELECT {pk} FROM {table} WHERE {status} = %s AND {next_attempt} <= %s "
+                  f"ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED")
+        picked_params = [pending, now]
+    columns = [f.column for f in meta.concrete_fields]
+    returning = ", ".join(f"{table}.{quote(c)}" for c in columns)
+    started = {"started_at": now.isoformat()}
+    statement = (
+        f"WITH picked AS ({picked}), "
+        f"job AS (UPDATE {table} SET {', '.join(sets)} FROM picked WHERE {table}.{pk} = picked.{pk} RETURNING {returning}), "
+        "event AS (INSERT INTO progress_events (job_kind, job_id, status, stage, percentage, stage_progress, message, "
+        "attempt, data, created_at) SELECT %s::text, job." + quote(meta.pk.column) + ", %s::text, 'starting', 0, NULL, "
+        "'Attempt ' || job." + attempts + " || ' started on ' || %s::text, job." + attempts + ", %s::jsonb, %s::timestamptz FROM job "
+        "RETURNING *) "
+        f"SELECT {', '.join('job.' + quote(c) for c in columns)}, "
+        "pg_notify(%s::text, json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id, "
+        "'event', row_to_json(event))::text) FROM job, event"
+    )
+    from jobs.sql import fetch_one_prepared, instance_from_row
+
+    row = fetch_one_prepared(statement, [
+        *picked_params, *params, model.job_kind, model.job_statuses.processing, worker_name,
+        json.dumps(started), now, PROGRESS_CHANNEL,
+    ])
+    if row is None:
+        return None
+    transaction.on_commit(read_cache.reads.changed)
+    return instance_from_row(model, [f.attname for f in meta.concrete_fields], row[: len(columns)])
 
 
 def _guarded(job: TrackedJob):
@@ -228,6 +280,95 @@ def _interruption(job: TrackedJob) -> JobInterrupted:
     if current == job.job_statuses.cancelled:
         return JobInterrupted("cancelled")
     return JobInterrupted(f"the job is no longer this worker's (status {current})")
+
+
+def _event_for(job: TrackedJob, *, status: str, message: str, stage: str | None = None,
+               percentage: float | None = None, stage_progress: float | None = None,
+               data: dict | None = None) -> ProgressEvent:
+    """The history row record_event() would append (not saved)."""
+    started = job.attempt_started_at
+    return ProgressEvent(
+        job_kind=job.job_kind, job_id=job.pk, status=status, stage=job.stage if stage is None else stage,
+        percentage=job.progress_percentage if percentage is None else percentage, stage_progress=stage_progress,
+        message=message[:500], attempt=job.attempts,
+        data={"started_at": started.isoformat() if started else None, **(data or {})},
+    )
+
+
+# One statement: the guarded UPDATE, the event (only if the UPDATE matched) and its NOTIFY
+# (carrying the event, as notify_progress's do, when it fits in a notification).
+_GUARDED_WRITE_SQL = (
+    "WITH {settings}job AS ({update} RETURNING 1), event AS ({insert} RETURNING *) "
+    "SELECT event.id, pg_notify(%s::text, CASE WHEN length(row_to_json(event)::text) < {limit} "
+    "THEN json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id, 'event', row_to_json(event)) "
+    "ELSE json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id) END::text) FROM {source}"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], durable: bool) -> str:
+    """The statement text for these columns: the same text every time, so it is prepared once."""
+    meta, quote = model._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    sets = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in update_names)
+    guard = (f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s "
+             f"AND {quote(meta.get_field('claim_token').column)} = %s")
+    columns = ", ".join(quote(f.column) for f in _event_fields())
+    placeholders = ", ".join(["%s"] * len(_event_fields()))
+    return _GUARDED_WRITE_SQL.format(
+        settings="" if durable else "async_commit AS (SELECT set_config('synchronous_commit', 'off', true)), ",
+        update=f"UPDATE {table} SET {sets} WHERE {guard}",
+        insert=f"INSERT INTO progress_events ({columns}) SELECT {placeholders} FROM job",
+        limit=NOTIFY_PAYLOAD_LIMIT - 200,
+        source="event" if durable else "event, async_commit",
+    )
+
+
+@functools.cache
+def _event_fields() -> tuple:
+    return tuple(f for f in ProgressEvent._meta.concrete_fields if not f.primary_key)
+
+
+def _guarded_write_statement(job: TrackedJob, updates: dict, event: ProgressEvent, *, durable: bool):
+    meta = job._meta
+    names = tuple(updates)
+    params = [meta.get_field(name).get_db_prep_save(updates[name], connection) for name in names]
+    params += [meta.pk.get_db_prep_value(job.pk, connection), job.job_statuses.processing,
+               meta.get_field("claim_token").get_db_prep_value(job.claim_token, connection)]
+    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _event_fields()]
+    params.append(PROGRESS_CHANNEL)
+    return _guarded_write_sql(type(job), names, durable), params
+
+
+def _guarded_write(job: TrackedJob, updates: dict, event: ProgressEvent, *, durable: bool = True) -> bool:
+    """Apply `updates` to the job's row while this worker owns the attempt, and append `event`.
+
+    On PostgreSQL one statement (one round trip instead of BEGIN, UPDATE, INSERT, NOTIFY,
+    COMMIT). `durable=False` (progress reports) lets the commit return before the WAL is on
+    disk: a crash of the database could lose the last few reports, never a state change. False
+    when the row is no longer this worker's (nothing written).
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            if not _guarded(job).update(**updates):
+                return False
+            event.save()
+            transaction.on_commit(read_cache.reads.changed)
+        return True
+    from jobs.sql import fetch_one_prepared
+
+    statement, params = _guarded_write_statement(job, updates, event, durable=durable)
+    row = fetch_one_prepared(statement, params)
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding, event._state.db = False, connection.alias
+    if post_save.has_listeners(ProgressEvent):
+        # Saved without save(): tell listeners what the ORM would have told them.
+        post_save.send(sender=ProgressEvent, instance=event, created=True, update_fields=None, raw=False,
+                       using=connection.alias)
+    transaction.on_commit(read_cache.reads.changed)
+    return True
 
 
 def job_report_progress(
@@ -248,20 +389,15 @@ def job_report_progress(
     """
     percentage = max(0.0, min(100.0, float(percentage)))
     now = timezone.now()
-    with transaction.atomic():
-        updated = _guarded(job).update(
-            stage=stage,
-            progress_percentage=percentage,
-            progress_message=message[:500],
-            heartbeat_at=now,
-            **(fields or {}),
-        )
-        if not updated:
-            raise _interruption(job)
-        job.stage, job.progress_percentage, job.progress_message, job.heartbeat_at = stage, percentage, message, now
-        for name, value in (fields or {}).items():
-            setattr(job, name, value)
-        record_event(job, status=job.status, message=message, stage_progress=stage_progress, data=data)
+    updates = {"stage": stage, "progress_percentage": percentage, "progress_message": message[:500],
+               "heartbeat_at": now, **(fields or {})}
+    event = _event_for(job, status=job.status, message=message, stage=stage, percentage=percentage,
+                       stage_progress=stage_progress, data=data)
+    if not _guarded_write(job, updates, event, durable=False):
+        raise _interruption(job)
+    job.stage, job.progress_percentage, job.progress_message, job.heartbeat_at = stage, percentage, message, now
+    for name, value in (fields or {}).items():
+        setattr(job, name, value)
 
 
 def job_heartbeat(job: TrackedJob) -> None:
@@ -282,23 +418,16 @@ def job_complete(job: TrackedJob, *, message: str = "Completed", fields: dict | 
     started = job.attempt_started_at or now
     duration = max(0.0, (now - started).total_seconds())
     statuses = job.job_statuses
+    updates = {"status": statuses.completed, "stage": "completed", "progress_percentage": 100,
+               "progress_message": message[:500], "heartbeat_at": now, "finished_at": now,
+               "duration_seconds": duration, "next_attempt_at": now, **(fields or {})}
+    event = _event_for(job, status=statuses.completed, message=message, stage="completed", percentage=100,
+                       data={"duration_seconds": round(duration, 3)})
     with transaction.atomic():
-        updated = _guarded(job).update(
-            status=statuses.completed,
-            stage="completed",
-            progress_percentage=100,
-            progress_message=message[:500],
-            heartbeat_at=now,
-            finished_at=now,
-            duration_seconds=duration,
-            next_attempt_at=now,
-            **(fields or {}),
-        )
-        if not updated:
+        if not _guarded_write(job, updates, event):
             raise _interruption(job)
         job.status, job.stage, job.progress_percentage = statuses.completed, "completed", 100
         job.finished_at, job.duration_seconds, job.progress_message = now, duration, message
-        record_event(job, status=job.status, message=message, data={"duration_seconds": round(duration, 3)})
 
 
 def job_fail(job: TrackedJob, *, error: BaseException) -> str:
@@ -316,42 +445,26 @@ def job_fail(job: TrackedJob, *, error: BaseException) -> str:
     error_fields = {
         job.job_error_field: text, "error_code": error_code, "error_stage": failed_stage, "error_retryable": retryable,
     }
-    with transaction.atomic():
-        if retryable and job.attempts < job.max_attempts:
-            next_attempt_at = now + backoff_delay(job.attempts)
-            updated = _guarded(job).update(
-                status=statuses.pending,
-                stage="queued",
-                progress_percentage=0,
-                progress_message=f"Attempt {job.attempts} failed; retrying at {next_attempt_at:%H:%M:%S} UTC",
-                next_attempt_at=next_attempt_at,
-                heartbeat_at=None,
-                **job.attempt_field_defaults(),
-                **error_fields,
-            )
-            new_status, message = statuses.pending, f"Attempt {job.attempts} failed ({error_code}): {text}; retry scheduled"
-        else:
-            updated = _guarded(job).update(
-                status=statuses.failed,
-                stage="failed",
-                progress_message=text[:500],
-                finished_at=now,
-                heartbeat_at=now,
-                **error_fields,
-            )
-            new_status, message = statuses.failed, f"Failed ({error_code}): {text}"
-        if not updated:
-            logger.info("%s %s: failure after losing the job is ignored (%s)", job.job_kind, job.pk, text)
-            return type(job).objects.filter(pk=job.pk).values_list("status", flat=True).first()
-        job.status, job.error_code, job.error_stage = new_status, error_code, failed_stage
-        setattr(job, job.job_error_field, text)
-        record_event(
-            job,
-            status=new_status,
-            stage="queued" if new_status == statuses.pending else "failed",
-            message=message,
-            data={"error_code": error_code, "retryable": retryable, "failed_stage": failed_stage},
-        )
+    if retryable and job.attempts < job.max_attempts:
+        next_attempt_at = now + backoff_delay(job.attempts)
+        updates = {
+            "status": statuses.pending, "stage": "queued", "progress_percentage": 0,
+            "progress_message": f"Attempt {job.attempts} failed; retrying at {next_attempt_at:%H:%M:%S} UTC",
+            "next_attempt_at": next_attempt_at, "heartbeat_at": None, **job.attempt_field_defaults(), **error_fields,
+        }
+        new_status, message = statuses.pending, f"Attempt {job.attempts} failed ({error_code}): {text}; retry scheduled"
+    else:
+        updates = {"status": statuses.failed, "stage": "failed", "progress_message": text[:500], "finished_at": now,
+                   "heartbeat_at": now, **error_fields}
+        new_status, message = statuses.failed, f"Failed ({error_code}): {text}"
+    event = _event_for(job, status=new_status, message=message,
+                       stage="queued" if new_status == statuses.pending else "failed",
+                       data={"error_code": error_code, "retryable": retryable, "failed_stage": failed_stage})
+    if not _guarded_write(job, updates, event):
+        logger.info("%s %s: failure after losing the job is ignored (%s)", job.job_kind, job.pk, text)
+        return type(job).objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    job.status, job.error_code, job.error_stage = new_status, error_code, failed_stage
+    setattr(job, job.job_error_field, text)
     return new_status
 
 

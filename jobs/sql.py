@@ -15,7 +15,7 @@ import psycopg
 from django.db import connection
 
 
-def fetch_one_prepared(sql: str, params: dict) -> tuple | None:
+def fetch_one_prepared(sql: str, params: dict | list) -> tuple | None:
     """The first row of `sql` (named %(param)s placeholders), or None; callers know its columns.
 
     Prepared unless DB_PREPARED_STATEMENTS is off (then psycopg's prepare_threshold is None).
@@ -32,3 +32,24 @@ def fetch_one_prepared(sql: str, params: dict) -> tuple | None:
     if connection.queries_logged:
         connection.queries_log.append({"sql": f"{sql} -- {params!r}", "time": f"{time.monotonic() - started:.3f}"})
     return row
+
+
+
+def instance_from_row(model, names: list[str], values) -> object:
+    """A model instance from a raw row, with each field's conversion from the database applied
+    (JSON text to Python, as the ORM would: Model.from_db alone does not)."""
+    meta = model._meta
+    converted = []
+    for name, value in zip(names, values):
+        field = meta.get_field(name) if not name.endswith("_id") else _field_by_attname(meta, name)
+        if value is not None and hasattr(field, "from_db_value"):
+            value = field.from_db_value(value, None, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+def _field_by_attname(meta, attname: str):
+    for field in meta.concrete_fields:
+        if field.attname == attname:
+            return field
+    return meta.get_field(attname)

@@ -130,8 +130,10 @@ FROM (SELECT 1) AS one LEFT JOIN profile ON true LEFT JOIN job ON true
 
 def _from_row(model, row: dict, prefix: str, names: tuple[str, ...]):
     """A model instance with only `names` loaded (Model.from_db wants them in field order)."""
+    from jobs.sql import instance_from_row
+
     loaded = [f.attname for f in model._meta.concrete_fields if f.attname in names]
-    return model.from_db("default", loaded, [row[prefix + name] for name in loaded])
+    return instance_from_row(model, loaded, [row[prefix + name] for name in loaded])
 
 
 def status_page_read(username: str) -> StatusPageRead:
