@@ -105,14 +105,7 @@ class WsgiOnRequestThreads:
         body_file = await self._read_body(receive)
         if body_file is None:
             return  # the client went away before its request was complete
-        environ = build_environ(scope, body_file)
-        loop = asyncio.get_running_loop()
-        try:
-            status, headers, body = await loop.run_in_executor(
-                self.executor, self._run, environ, time.monotonic() + self.queue_timeout
-            )
-        finally:
-            body_file.close()
+        status, headers, body = await self._answer(build_environ(scope, body_file))
         await send({
             "type": "http.response.start",
             "status": int(status.split(" ", 1)[0]),
@@ -133,12 +126,40 @@ class WsgiOnRequestThreads:
                 body_file.seek(0)
                 return body_file
 
-    def _run(self, environ: dict, deadline: float):
-        """On a request thread: the whole WSGI call, or 503 if the request waited past its deadline."""
-        if time.monotonic() > deadline:
-            logger.warning("shed %s %s: queued longer than %.1f s", environ["REQUEST_METHOD"], environ["PATH_INFO"],
-                           self.queue_timeout)
-            return _busy_response(environ["PATH_INFO"])
+    def _answer(self, environ: dict) -> asyncio.Future:
+        """The request's (status, headers, body): from a request thread, or 503 from the event
+        loop if no thread has picked it up within WEB_QUEUE_TIMEOUT (a queue behind stuck threads
+        is answered on time, not when the threads come free)."""
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        # Whoever takes the request first answers it: a request thread (runs it) or the timer
+        # (sheds it). dict.setdefault is atomic, so exactly one of them wins.
+        taken_by: dict = {}
+
+        def shed():
+            if taken_by.setdefault("by", "timer") == "timer" and not answer.done():
+                logger.warning("shed %s %s: queued longer than %.1f s", environ["REQUEST_METHOD"],
+                               environ["PATH_INFO"], self.queue_timeout)
+                answer.set_result(_busy_response(environ["PATH_INFO"]))
+
+        def ran(work):
+            timer.cancel()
+            environ["wsgi.input"].close()  # here, not in the caller: a thread may still be reading it
+            if answer.done() or work.cancelled():
+                return
+            if work.exception() is not None:
+                answer.set_exception(work.exception())
+            elif work.result() is not None:
+                answer.set_result(work.result())
+
+        timer = loop.call_later(self.queue_timeout, shed)
+        loop.run_in_executor(self.executor, self._run, environ, taken_by).add_done_callback(ran)
+        return answer
+
+    def _run(self, environ: dict, taken_by: dict):
+        """On a request thread: the whole WSGI call, unless the request was shed while it waited."""
+        if taken_by.setdefault("by", "thread") != "thread":
+            return None
         started: list = []
 
         def start_response(status, headers, exc_info=None):
