@@ -299,7 +299,7 @@ def _event_for(job: TrackedJob, *, status: str, message: str, stage: str | None 
 # (carrying the event, as notify_progress's do, when it fits in a notification).
 _GUARDED_WRITE_SQL = (
     "WITH {settings}job AS ({update} RETURNING 1), event AS ({insert} RETURNING *) "
-    "SELECT event.id, pg_notify(%s::text, CASE WHEN length(row_to_json(event)::text) < {limit} "
+    "SELECT event.id, pg_notify(%s::text, CASE WHEN octet_length(row_to_json(event)::text) < {limit} "
     "THEN json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id, 'event', row_to_json(event)) "
     "ELSE json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id) END::text) FROM {source}"
 )
@@ -423,11 +423,12 @@ def job_complete(job: TrackedJob, *, message: str = "Completed", fields: dict | 
                "duration_seconds": duration, "next_attempt_at": now, **(fields or {})}
     event = _event_for(job, status=statuses.completed, message=message, stage="completed", percentage=100,
                        data={"duration_seconds": round(duration, 3)})
-    with transaction.atomic():
-        if not _guarded_write(job, updates, event):
-            raise _interruption(job)
-        job.status, job.stage, job.progress_percentage = statuses.completed, "completed", 100
-        job.finished_at, job.duration_seconds, job.progress_message = now, duration, message
+    # One guarded statement (a transaction of its own, or part of the caller's that stores the
+    # results: no savepoint, a refusal rolls the caller's writes back with it).
+    if not _guarded_write(job, updates, event):
+        raise _interruption(job)
+    job.status, job.stage, job.progress_percentage = statuses.completed, "completed", 100
+    job.finished_at, job.duration_seconds, job.progress_message = now, duration, message
 
 
 def job_fail(job: TrackedJob, *, error: BaseException) -> str:

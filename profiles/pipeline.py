@@ -62,33 +62,41 @@ def fetch_profile_job(job: ProfileJob, progress: JobProgress) -> None:
 def store_profile(profile: ProfileData, scored: list[ScoredReel], metrics: ProfileMetrics) -> PrimaryProfile:
     now = timezone.now()
     username = profile.username.lower()
-    primary, _ = PrimaryProfile.objects.update_or_create(
-        username=username,
-        defaults={
-            "full_name": profile.full_name,
-            "followers_count": profile.followers_count,
-            "following_count": profile.follows_count,
-            "posts_count": profile.posts_count,
-            "bio": profile.biography,
-            "profile_pic_url": profile.profile_pic_url,
-            "is_verified": profile.is_verified,
-            "is_private": profile.is_private,
-            "is_business_account": profile.is_business_account,
-            "primary_category": profile.business_category,
-            "profile_data": {"external_url": profile.external_url, "source": profile.raw.get("_source", "")},
-            "content_stats": metrics.content_stats,
-            "engagement_metrics": metrics.engagement_metrics,
-            "last_scraped_at": now,
-            "scraping_status": "completed",
-            "median_views": metrics.median_views,
-            "mean_views": metrics.mean_views,
-            "std_views": metrics.std_views,
-            "total_views": metrics.total_views,
-            "total_likes": metrics.total_likes,
-            "total_comments": metrics.total_comments,
-            "total_reels": metrics.total_reels,
-        },
+    fields = {
+        "full_name": profile.full_name,
+        "followers_count": profile.followers_count,
+        "following_count": profile.follows_count,
+        "posts_count": profile.posts_count,
+        "bio": profile.biography,
+        "profile_pic_url": profile.profile_pic_url,
+        "is_verified": profile.is_verified,
+        "is_private": profile.is_private,
+        "is_business_account": profile.is_business_account,
+        "primary_category": profile.business_category,
+        "profile_data": {"external_url": profile.external_url, "source": profile.raw.get("_source", "")},
+        "content_stats": metrics.content_stats,
+        "engagement_metrics": metrics.engagement_metrics,
+        "last_scraped_at": now,
+        "scraping_status": "completed",
+        "median_views": metrics.median_views,
+        "mean_views": metrics.mean_views,
+        "std_views": metrics.std_views,
+        "total_views": metrics.total_views,
+        "total_likes": metrics.total_likes,
+        "total_comments": metrics.total_comments,
+        "total_reels": metrics.total_reels,
+    }
+    # One INSERT … ON CONFLICT (username) DO UPDATE and a read of the row's id, not
+    # update_or_create's six statements (savepoints, SELECT … FOR UPDATE, INSERT or UPDATE): this
+    # write was most of what a quick profile job cost. created_at keeps the first fetch's value.
+    # (The id is read back because Django returns ids from an upsert only for rows it inserted
+    # without one, and ours get their UUID in Python.)
+    PrimaryProfile.objects.bulk_create(
+        [PrimaryProfile(username=username, created_at=now, **fields)],
+        update_conflicts=True, unique_fields=["username"], update_fields=[*fields, "updated_at"],
     )
+    primary = PrimaryProfile(pk=PrimaryProfile.objects.filter(username=username).values_list("pk", flat=True).get(),
+                             username=username, **fields)
     rows = [
         Content(
             content_id=s.reel.content_id,
@@ -134,5 +142,5 @@ def refresh_profile(username: str, *, max_age_hours: float | None = None) -> tup
     data = provider.fetch_profile(username)
     scored = score_reels(provider.fetch_reels(username, limit=settings.PROFILE_REELS_LIMIT), followers=data.followers_count)
     with transaction.atomic():
-        profile = store_profile(data, scored, profile_metrics(data, scored))
-    return profile, True
+        stored = store_profile(data, scored, profile_metrics(data, scored))
+    return PrimaryProfile.objects.get(pk=stored.pk), True  # the whole row as stored
