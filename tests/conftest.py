@@ -68,7 +68,7 @@ def _fast_offline_provider(settings):
     settings.OFFLINE_PROVIDER_DELAY_SECONDS = 0
     settings.GENERATION_STEP_DELAY_SECONDS = 0
     # Every report written, so each step is observable (tests/jobs/test_progress_folding.py
-    # covers the folding of quick same-stage reports).
+    # covers keeping quick reports back).
     settings.PROGRESS_MIN_INTERVAL_SECONDS = 0
 
 

@@ -258,8 +258,8 @@ JOB_BACKOFF_CAP_MINUTES = env_int("JOB_BACKOFF_CAP_MINUTES", 30, minimum=1)
 # How often the sweeper runs (recovers jobs whose worker died, wakes due retries).
 JOB_SWEEP_INTERVAL_MINUTES = env_int("JOB_SWEEP_INTERVAL_MINUTES", 1, minimum=1)
 PROGRESS_EVENT_RETENTION_DAYS = env_int("PROGRESS_EVENT_RETENTION_DAYS", 30, minimum=1)
-# Reports of the same stage closer together than this are folded into the next one (a new
-# stage is always written at once). 0 writes every report.
+# A progress report within this long of the job's last write is kept back and written (the
+# latest only) at most this late (jobs/progress.py). 0 writes every report at once.
 PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25, minimum=0)
 
 # --- Profiles ----------------------------------------------------------------------------------

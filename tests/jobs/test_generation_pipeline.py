@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,6 +24,7 @@ from jobs.runner import run_jobs
 from jobs.services import generation_job_create
 from profiles.models import Content, PrimaryProfile
 from profiles.services import profile_request
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -366,23 +366,13 @@ def run_in_thread(target, *args, **kwargs) -> threading.Thread:
     return thread
 
 
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    return predicate()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_cancel_between_reports_stops_the_job_at_its_next_report(alice, alice_client, sample_reels, settings):
     settings.GENERATION_STEP_DELAY_SECONDS = 0.3
     job = queue(alice, mode="topic", topic="Sourdough starter tips")
 
     worker = run_in_thread(run_generation)
-    writing = wait_for(lambda: ProgressEvent.objects.filter(job_id=job.pk, stage="writing").first())
+    writing = wait_until(lambda: ProgressEvent.objects.filter(job_id=job.pk, stage="writing").first())
     assert writing is not None, describe(job)
     response = alice_client.post(f"/api/jobs/{job.pk}/cancel")
     worker.join(timeout=30)

@@ -28,6 +28,7 @@ from jobs.services import PROGRESS_CHANNEL, job_claim, job_fail, job_report_prog
 from profiles import querysets
 from profiles.models import ProfileJob
 from profiles.providers.base import RateLimited
+from support.waiting import wait_until
 
 
 @pytest.fixture
@@ -297,16 +298,6 @@ def http_status(base_url: str, username: str) -> dict:
     with urllib.request.urlopen(f"{base_url}/api/profile/{username}/status", timeout=30) as response:
         assert response.status == 200
         return json.loads(response.read())["data"]
-
-
-def wait_until(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_a_served_status_stays_cached_until_the_listener_hears_a_notification(asgi_server, monkeypatch, settings):

@@ -1,7 +1,6 @@
 """Live progress streams (SSE) against the real ASGI app under uvicorn and PostgreSQL."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -13,17 +12,9 @@ from jobs.services import job_claim, job_report_progress
 from profiles.models import ProfileJob
 from profiles.services import profile_request
 from support.sse import SseStream
+from support.waiting import wait_until
 
 PROFILE_STAGES = ["initializing", "fetching_profile_data", "analyzing_content", "processing_insights", "finalizing"]
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def listener_connections() -> int:
