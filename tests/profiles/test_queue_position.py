@@ -301,10 +301,14 @@ def test_pending_block_counts_match_the_table_after_random_transitions():
     rank, block, _ = min((entry for entry in pending_blocks() if entry[2] >= 4), key=lambda entry: entry[2])
     in_block = ProfileJob.objects.filter(status=Status.PENDING, priority_rank=rank,
                                          queue_ticket__gte=block * BLOCK, queue_ticket__lt=(block + 1) * BLOCK)
+    ways_out_of_line = (
+        job_services.job_cancel,
+        lambda job: job.delete(),
+        lambda job: ProfileJob.objects.filter(pk=job.pk).update(priority=PRIORITY_OF_RANK[rank % 3 + 1]),
+        lambda job: job_services.job_claim(ProfileJob, job_id=job.pk),
+    )
     for index, job in enumerate(in_block.order_by("queue_ticket")):
-        [lambda j: job_services.job_cancel(j), lambda j: j.delete(),
-         lambda j: ProfileJob.objects.filter(pk=j.pk).update(priority=PRIORITY_OF_RANK[rank % 3 + 1]),
-         lambda j: job_services.job_claim(ProfileJob, job_id=j.pk)][index % 4](job)
+        ways_out_of_line[index % len(ways_out_of_line)](job)
     assert not [entry for entry in pending_blocks() if entry[:2] == (rank, block)]
     assert_counters_match_the_table()
     with connection.cursor() as cursor:
