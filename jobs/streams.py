@@ -122,6 +122,8 @@ class ProgressHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         # Database connections the hub holds right now (0 or 1), for health checks and tests.
         self.open_connections = 0
+        # True while the listener reads events notified by id (later ones must wait behind them).
+        self._reading = False
 
     @property
     def stream_count(self) -> int:
@@ -202,7 +204,11 @@ class ProgressHub:
                     self._resync_everyone()
                     read_cache.reads.set_live(True)
                     backoff = 0.5
-                    pending: asyncio.Queue[int] = asyncio.Queue()
+                    # Events in the order they were committed: the whole event when it came
+                    # along, else its id to read. A stream drops what is older than what it has
+                    # sent, so an event must never overtake one still being read.
+                    pending: asyncio.Queue[ProgressEvent | int] = asyncio.Queue()
+                    self._reading = False
                     reader = asyncio.create_task(self._read_notified(pending))
                     try:
                         async for notification in conn.notifies():
@@ -210,10 +216,12 @@ class ProgressHub:
                             payload = json.loads(notification.payload)
                             if not self._wanted(payload["kind"], payload["job"]):
                                 continue
-                            if "event" in payload:  # the whole event came along: no read
+                            if "event" not in payload:
+                                pending.put_nowait(payload["id"])
+                            elif pending.empty() and not self._reading:  # nothing ahead of it: no read
                                 self._deliver([event_from_notification(payload["event"])])
                             else:
-                                pending.put_nowait(payload["id"])
+                                pending.put_nowait(event_from_notification(payload["event"]))
                     finally:
                         reader.cancel()
             except asyncio.CancelledError:
@@ -229,16 +237,24 @@ class ProgressHub:
                     self.open_connections -= 1
 
     async def _read_notified(self, pending: asyncio.Queue) -> None:
-        """Read notified events in batches: one query per burst, shared by all streams."""
+        """Deliver queued events in order, reading those notified by id in batches: one query
+        per burst, shared by all streams."""
         while True:
-            ids = [await pending.get()]
+            items = [await pending.get()]
             while not pending.empty():
-                ids.append(pending.get_nowait())
+                items.append(pending.get_nowait())
+            ids = [item for item in items if isinstance(item, int)]
             try:
-                self._deliver(await db_read(_events_by_id, ids))
+                self._reading = True
+                read = {event.pk: event for event in await db_read(_events_by_id, ids)} if ids else {}
             except Exception:
                 logger.warning("could not read notified progress events; streams will resync", exc_info=True)
                 self._resync_everyone()
+                continue
+            finally:
+                self._reading = False
+            ordered = [read.get(item) if isinstance(item, int) else item for item in items]
+            self._deliver([event for event in ordered if event is not None])
 
     async def _poll(self) -> None:
         last_id = await db_read(_latest_event_id)
@@ -395,6 +411,13 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
             if reached_end or resync:
                 # Only an end (or a resync) needs the full state read again.
                 snapshot = await db_read(source.snapshot)
+        if (snapshot.last_event_id or 0) > last_sent:
+            # Finished while events were still on their way here (a stream behind a fast worker,
+            # or a bulk whose last article ended while an earlier one was being sent): every
+            # event is sent, in order, before the end.
+            for event in await db_read(_events_after, source, last_sent):
+                yield await progress_frame(source, event)
+                last_sent = event.pk
         yield frame("complete", snapshot.complete or {}, event_id=max(last_sent, snapshot.last_event_id) or None)
     finally:
         subscription.close()

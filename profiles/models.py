@@ -124,6 +124,14 @@ class ProfileJob(TrackedJob):
     def __str__(self) -> str:
         return f"@{self.username} {self.status} ({self.request_id})"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # The ticket is the database's (set on INSERT, never changed): an instance that never
+            # read it back (created, then saved again) must not write NULL over it.
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and not f.generated and f.name != "queue_ticket"]
+        super().save(*args, **kwargs)
+
 
 class PrimaryProfile(models.Model):
     """A fully fetched profile: the spec's 17 columns plus the view metrics of its reels."""

@@ -506,3 +506,19 @@ def test_on_sqlite_tickets_are_arrival_order_and_jobs_ahead_are_counted_right(tm
     assert answer["ahead"] == expected
     assert answer["ahead"] == {"first.low": 3, "second.api": 0, "third.high": 0, "fourth.low": 4,
                                "fifth.high": None, "sixth.api": 1, "late.medium": 2}
+
+
+@pytest.mark.django_db
+def test_saving_a_created_job_again_keeps_the_ticket_the_database_gave_it():
+    # The instance never read its ticket back (the database assigned it on INSERT).
+    job = ProfileJob.objects.create(username="saved_twice", source="api", priority="MEDIUM")
+    ticket = ProfileJob.objects.values_list("queue_ticket", flat=True).get(pk=job.pk)
+    assert job.queue_ticket is None and ticket is not None
+
+    job.priority = "LOW"
+    job.save()
+
+    assert ProfileJob.objects.values_list("queue_ticket", "priority").get(pk=job.pk) == (ticket, "LOW")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT priority_rank, pending FROM queue_pending_blocks WHERE block = %s", [ticket // 1024])
+        assert cursor.fetchall() == [(3, 1)]
