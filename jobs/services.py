@@ -314,11 +314,11 @@ def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], d
     guard = (f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s "
              f"AND {quote(meta.get_field('claim_token').column)} = %s")
     columns = ", ".join(quote(f.column) for f in _event_fields())
-    placeholders = ", ".join(["%s"] * len(_event_fields()))
+    parameters = ", ".join(["%s"] * len(_event_fields()))
     return _GUARDED_WRITE_SQL.format(
         settings="" if durable else "async_commit AS (SELECT set_config('synchronous_commit', 'off', true)), ",
         update=f"UPDATE {table} SET {sets} WHERE {guard}",
-        insert=f"INSERT INTO progress_events ({columns}) SELECT {placeholders} FROM job",
+        insert=f"INSERT INTO progress_events ({columns}) SELECT {parameters} FROM job",
         limit=NOTIFY_PAYLOAD_LIMIT - 200,
         source="event" if durable else "event, async_commit",
     )

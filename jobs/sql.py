@@ -16,7 +16,7 @@ from django.db import connection
 
 
 def fetch_one_prepared(sql: str, params: dict | list) -> tuple | None:
-    """The first row of `sql` (named %(param)s placeholders), or None; callers know its columns.
+    """The first row of `sql` (parameters as %(name)s or %s), or None; callers know its columns.
 
     Prepared unless DB_PREPARED_STATEMENTS is off (then psycopg's prepare_threshold is None).
     """

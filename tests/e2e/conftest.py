@@ -14,51 +14,21 @@ A failed test gets each cluster's output attached to its report ("qcluster <n> o
 
 from __future__ import annotations
 
-import atexit
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from support.processes import database_url_for_tests, kill_group, started_group
+from support.waiting import wait_or_fail
 
 POLL_SECONDS = 0.2
-# Process groups started by this module that are still running; killed at exit as a last resort.
-_LIVE_GROUPS: set[int] = set()
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    _LIVE_GROUPS.discard(pgid)
-
-
-@atexit.register
-def _kill_leftover_groups() -> None:  # pragma: no cover - only if a teardown never ran
-    for pgid in list(_LIVE_GROUPS):
-        _kill_group(pgid)
-
-
-def database_url_for_tests() -> str:
-    """postgres:// URL of the database this test runs on (NAME is already the test db's name)."""
-    s = connection.settings_dict
-    assert connection.vendor == "postgresql", "e2e tests need PostgreSQL (run them with `make test`)"
-    user = quote(s.get("USER") or "", safe="")
-    password = quote(s.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = s.get("HOST") or "127.0.0.1"
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{auth}{host}{port}/{quote(s['NAME'], safe='')}"
 
 
 def pid_of(worker_name: str) -> int:
@@ -109,7 +79,7 @@ class Cluster:
             return f"<could not read {self.log_path}: {error}>"
 
     def stop(self) -> None:
-        _kill_group(self.pgid)
+        kill_group(self.pgid)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover
@@ -124,15 +94,7 @@ def wait_until():
     """wait_until(predicate, timeout=30, message="") → the predicate's first truthy value."""
 
     def wait(predicate, timeout: float = 30, message: str = ""):
-        # A predicate may assert what must stay true meanwhile: that fails the test at once.
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                pytest.fail(f"timed out after {timeout}s waiting for: {message or predicate}")
-            time.sleep(POLL_SECONDS)
+        return wait_or_fail(predicate, timeout=timeout, message=message or str(predicate), interval=POLL_SECONDS)
 
     return wait
 
@@ -197,7 +159,7 @@ def start_cluster(request, transactional_db, cluster_env, tmp_path, wait_until):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        _LIVE_GROUPS.add(proc.pid)
+        started_group(proc.pid)
         cluster = Cluster(number, proc, log_path, env, int(env["Q_WORKERS"]), log_file)
         clusters.append(cluster)
 

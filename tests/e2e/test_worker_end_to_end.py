@@ -24,6 +24,7 @@ from jobs.models import ProgressEvent
 from jobs.services import sweep_stale_jobs
 from profiles.models import Content, PrimaryProfile, ProfileJob
 from profiles.services import profile_request
+from support.redis_test_db import REDIS_TEST_URL, redis_client_or_skip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -224,7 +225,6 @@ def test_two_clusters_never_run_the_same_job(start_cluster, write_account, wait_
     assert clusters_that_worked == {1, 2}, f"worker pids {pids}; first {first.worker_pids()}, second {second.worker_pids()}"
 
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
@@ -233,12 +233,7 @@ def redis_queue():
 
     Only this test's keys are removed, not the whole db: another test session may share it.
     """
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis answers at {REDIS_TEST_URL}")
+    client = redis_client_or_skip()
     name = f"viralspot-e2e-{uuid.uuid4().hex[:8]}"
     yield client, name
     keys = list(client.scan_iter(match=f"django_q:{name}:*"))

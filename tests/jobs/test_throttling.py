@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from jobs.throttling import AnonThrottle, CacheCounters, LocalCounters, WindowCounterMixin, _counters
+from support.redis_test_db import REDIS_TEST_URL, redis_client_or_skip
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 WINDOW_START = 60 * 29_000_000  # a whole minute, so offsets into the window are exact
 
 
@@ -220,12 +220,7 @@ def redis_cache(prefix: str):
 def redis_prefix(settings):
     """Redis db 15 as the default cache, under a key prefix of this test's own; afterwards
     only those keys are deleted (another test session may share the db)."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis answers at {REDIS_TEST_URL}")
+    client = redis_client_or_skip()
     prefix = f"viralspot-throttle-test-{uuid.uuid4().hex[:8]}"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}}

@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token
 
 from profiles.models import PrimaryProfile, ProfileJob
 from profiles.services import profile_request
+from support.waiting import wait_or_fail
 from support.web_process import (
     WebProcess,
     connections_by_application,
@@ -45,18 +46,6 @@ def assert_error_envelope(body: dict, error_code: str) -> None:
     assert isinstance(body["detail"], str) and body["detail"]
     assert body["error_code"] == error_code
     assert parse_datetime(body["timestamp"]) is not None
-
-
-def wait_for(predicate, *, timeout: float, message: str):
-    """The predicate's first truthy value, polled every 0.1 s; fails the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for: {message}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -214,7 +203,7 @@ def test_a_web_process_under_load_stays_within_its_pool_and_shrinks_back_to_the_
         counts = connections_by_application(observer)
         return count_like(counts, WEB_APP) == POOL_MIN and counts
 
-    counts = wait_for(settled, timeout=45, message=f"the pool shrinking back to {POOL_MIN} connections")
+    counts = wait_or_fail(settled, timeout=45, message=f"the pool shrinking back to {POOL_MIN} connections")
     assert count_like(counts, LISTENER_APP) == 1, counts  # the one LISTEN connection stays
     assert web.is_running(), web.output()
 
@@ -283,7 +272,7 @@ def block_the_only_request_thread(web: WebProcess, queue_lock, observer) -> Back
         ).fetchone()
         return row[0] == 1
 
-    wait_for(waiting_on_the_lock, timeout=30, message="the status request waiting for the queue lock")
+    wait_or_fail(waiting_on_the_lock, timeout=30, message="the status request waiting for the queue lock")
     return stuck
 
 

@@ -15,3 +15,14 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def wait_or_fail(predicate, *, timeout: float, message: str, interval: float = 0.1):
+    """The first truthy value of predicate(), or the test fails after `timeout` seconds, naming
+    `message`. A predicate may assert what must stay true meanwhile: that fails the test at once."""
+    import pytest
+
+    value = wait_until(predicate, timeout=timeout, interval=interval)
+    if not value:
+        pytest.fail(f"timed out after {timeout}s waiting for: {message}")
+    return value

@@ -10,50 +10,19 @@ connections_by_application() (pg_stat_activity of that database, read on a conne
 
 from __future__ import annotations
 
-import atexit
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
 from django.db import connection
-
-# Process groups started here and not yet killed; killed at exit should a teardown never run.
-_LIVE_GROUPS: set[int] = set()
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    _LIVE_GROUPS.discard(pgid)
-
-
-@atexit.register
-def _kill_leftover_groups() -> None:  # pragma: no cover - only if a teardown never ran
-    for pgid in list(_LIVE_GROUPS):
-        _kill_group(pgid)
-
-
-def database_url_for_tests() -> str:
-    """postgres:// URL of the database this test runs on (NAME is already the test db's name)."""
-    s = connection.settings_dict
-    assert connection.vendor == "postgresql", "web-tier tests need PostgreSQL (run them with `make test`)"
-    user = quote(s.get("USER") or "", safe="")
-    password = quote(s.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = s.get("HOST") or "127.0.0.1"
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{auth}{host}{port}/{quote(s['NAME'], safe='')}"
+from support.processes import database_url_for_tests, kill_group, started_group
 
 
 def observer_conninfo() -> str:
@@ -124,7 +93,7 @@ class WebProcess:
             cwd=settings.BASE_DIR, env=self.env, stdin=subprocess.DEVNULL,
             stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        _LIVE_GROUPS.add(self.proc.pid)
+        started_group(self.proc.pid)
         self._wait_until_healthy()
         return self
 
@@ -161,7 +130,7 @@ class WebProcess:
 
     def stop(self) -> None:
         if self.proc is not None:
-            _kill_group(self.pgid)
+            kill_group(self.pgid)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover
