@@ -127,46 +127,63 @@ def job_wake_workers(kind: str, *, count: int = 1) -> None:
     transaction.on_commit(send)
 
 
-def _insert_sql(instance) -> tuple[str, tuple]:
-    """The INSERT Django would run for `instance` (defaults, auto_now values and all)."""
+@functools.cache
+def _insert_fields(model) -> tuple:
+    """The fields an INSERT of `model` writes (as the ORM's: no generated or auto-increment ones)."""
     from django.db.models import AutoField, BigAutoField
-    from django.db.models.sql import InsertQuery
 
-    fields = [f for f in instance._meta.concrete_fields
-              if not f.generated and not (f.primary_key and isinstance(f, (AutoField, BigAutoField)))]
-    query = InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
-    (sql, params), = query.get_compiler(connection=connection).as_sql()
-    return sql, params
+    return tuple(f for f in model._meta.concrete_fields
+                 if not f.generated and not (f.primary_key and isinstance(f, (AutoField, BigAutoField))))
+
+
+@functools.lru_cache(maxsize=64)
+def _job_insert_sql(model: type[TrackedJob]) -> str:
+    """The job row, its first event and the NOTIFY as one statement text per kind, so it is
+    prepared once per connection (planning it afresh cost more than running it)."""
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model)
+    return _JOB_WRITE_SQL.format(
+        settings="",
+        job_write=(f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))})"),
+        event_insert=(f"INSERT INTO progress_events ({', '.join(quote(f.column) for f in _event_fields())}) "
+                f"SELECT {', '.join(['%s'] * len(_event_fields()))} FROM job"),
+        limit=NOTIFY_PAYLOAD_LIMIT - 200,
+        source="event",
+    )
+
+
+def _insert_values(instance, fields) -> list | None:
+    """The INSERT's parameters as the ORM prepares them (auto_now values set on the instance);
+    None when a value is an expression, which only the ORM's compiler can write."""
+    values = [f.pre_save(instance, True) for f in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        return None
+    return [f.get_db_prep_save(value, connection) for f, value in zip(fields, values)]
 
 
 def job_insert(job: TrackedJob, *, message: str = "Queued") -> None:
     """Insert a new job with its first event, and wake a worker once that is committed.
 
-    On PostgreSQL the job row, its event and the NOTIFY are one statement (one round trip
-    instead of five: BEGIN, two INSERTs, NOTIFY, COMMIT) — the request endpoint inserts jobs in
-    storms. Elsewhere: the ORM and record_event in one transaction. A duplicate the kind's
-    constraints refuse raises IntegrityError with nothing written.
+    On PostgreSQL the job row, its event and the NOTIFY are one prepared statement (one round
+    trip instead of five: BEGIN, two INSERTs, NOTIFY, COMMIT) — the request endpoint inserts
+    jobs in storms. Elsewhere: the ORM and record_event in one transaction. A duplicate the
+    kind's constraints refuse raises IntegrityError with nothing written.
     """
-    if connection.vendor != "postgresql":
+    event = ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
+                          percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
+    job_values = _insert_values(job, _insert_fields(type(job))) if connection.vendor == "postgresql" else None
+    if job_values is None:
         with transaction.atomic():
             job.save(force_insert=True)
             job_created(job, message=message)
         return
-    event = ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
-                          percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
-    job_sql, job_params = _insert_sql(job)
-    event_sql, event_params = _insert_sql(event)
-    # The notification carries the event, as notify_progress's do (a first event is small).
-    statement = (
-        f"WITH job AS ({job_sql} RETURNING 1), event AS ({event_sql} RETURNING *) "
-        "SELECT event.id, pg_notify(%s, json_build_object('id', event.id, 'kind', %s, 'job', %s, "
-        "'event', row_to_json(event))::text) FROM job, event"
-    )
+    from jobs.sql import fetch_one_prepared
+
+    params = [*job_values, *_insert_values(event, _event_fields()), PROGRESS_CHANNEL]
     # Inside a caller's transaction a savepoint keeps a refused insert from breaking it.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [*job_params, *event_params, PROGRESS_CHANNEL, job.job_kind, str(job.pk)])
+        fetch_one_prepared(_job_insert_sql(type(job)), params)
         job._state.adding, job._state.db = False, connection.alias
         transaction.on_commit(read_cache.reads.changed)
         job_wake_workers(job.job_kind)
@@ -295,10 +312,11 @@ def _event_for(job: TrackedJob, *, status: str, message: str, stage: str | None 
     )
 
 
-# One statement: the guarded UPDATE, the event (only if the UPDATE matched) and its NOTIFY
-# (carrying the event, as notify_progress's do, when it fits in a notification).
-_GUARDED_WRITE_SQL = (
-    "WITH {settings}job AS ({update} RETURNING 1), event AS ({insert} RETURNING *) "
+# One statement: the job's write (a guarded UPDATE, or the INSERT of a new job), the event (only
+# if the job's write matched) and its NOTIFY (carrying the event, as notify_progress's do, when
+# it fits in a notification).
+_JOB_WRITE_SQL = (
+    "WITH {settings}job AS ({job_write} RETURNING 1), event AS ({event_insert} RETURNING *) "
     "SELECT event.id, pg_notify(%s::text, CASE WHEN octet_length(row_to_json(event)::text) < {limit} "
     "THEN json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id, 'event', row_to_json(event)) "
     "ELSE json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id) END::text) FROM {source}"
@@ -315,10 +333,10 @@ def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], d
              f"AND {quote(meta.get_field('claim_token').column)} = %s")
     columns = ", ".join(quote(f.column) for f in _event_fields())
     parameters = ", ".join(["%s"] * len(_event_fields()))
-    return _GUARDED_WRITE_SQL.format(
+    return _JOB_WRITE_SQL.format(
         settings="" if durable else "async_commit AS (SELECT set_config('synchronous_commit', 'off', true)), ",
-        update=f"UPDATE {table} SET {sets} WHERE {guard}",
-        insert=f"INSERT INTO progress_events ({columns}) SELECT {parameters} FROM job",
+        job_write=f"UPDATE {table} SET {sets} WHERE {guard}",
+        event_insert=f"INSERT INTO progress_events ({columns}) SELECT {parameters} FROM job",
         limit=NOTIFY_PAYLOAD_LIMIT - 200,
         source="event" if durable else "event, async_commit",
     )

@@ -286,6 +286,53 @@ def test_job_insert_inside_a_caller_transaction_that_rolls_back_leaves_nothing(l
     assert listener.payloads(job_id=job.pk) == []
 
 
+def stored_columns(model, pk) -> dict:
+    """Every column of the row as the database holds it, read without the ORM's conversions."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT row_to_json(t)::text FROM {model._meta.db_table} t WHERE id = %s", [pk])
+        return json.loads(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize("kind", ["profile", "generation", "viral_ideas"])
+def test_the_prepared_insert_writes_every_column_as_the_orm_would(transactional_db, alice, kind):
+    from viral_ideas.models import ViralIdeasQueue
+
+    def a_job(tag: str):
+        if kind == "profile":
+            return ProfileJob(username=f"same_{tag}", source="api", priority="HIGH", stage="queued",
+                              request_id=f"req_{tag}")
+        if kind == "generation":
+            return GenerationJob(owner=alice, mode="keywords", keywords=["ä", {"nested": [1, None]}], word_count=1200,
+                                 tone="casual", topic="Posture — fixes", research_notes=[{"q": "x"}])
+        return ViralIdeasQueue(session_id=f"session_{tag}", primary_username="creator",
+                               content_strategy={"topic": "posture", "tags": ["a", "b"]}, priority=2)
+
+    by_insert, by_orm = a_job("insert"), a_job("orm")
+    job_insert(by_insert)
+    by_orm.save(force_insert=True)
+
+    inserted, saved = stored_columns(type(by_insert), by_insert.pk), stored_columns(type(by_orm), by_orm.pk)
+    # What differs by nature: the keys, the per-row unique values, the clock and the ticket.
+    differs = {"id", "username", "request_id", "session_id", "created_at", "updated_at", "timestamp",
+               "submitted_at", "queue_ticket", "next_attempt_at"}
+    assert {k: v for k, v in inserted.items() if k not in differs} == {k: v for k, v in saved.items() if k not in differs}
+    assert inserted.keys() == saved.keys()
+    assert [e.message for e in events_of(by_insert)] == ["Queued"]
+
+
+def test_an_expression_value_is_inserted_by_the_orm_with_its_event(transactional_db):
+    from django.db.models.functions import Now
+
+    job = ProfileJob(username="expression_clock", source="api", priority="LOW", stage="queued",
+                     next_attempt_at=Now())
+
+    job_insert(job)
+
+    stored = ProfileJob.objects.get(username="expression_clock")
+    assert stored.status == "PENDING" and stored.next_attempt_at is not None
+    assert [e.stage for e in events_of(stored)] == ["queued"]
+
+
 # --- concurrency --------------------------------------------------------------------------------
 
 
