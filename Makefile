@@ -32,6 +32,8 @@ test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
 test: export GENERATION_STEP_DELAY_SECONDS := 0
 # Every report written, so tests see each step (the folding of quick reports has its own tests).
 test: export PROGRESS_MIN_INTERVAL_SECONDS := 0
+# One wake-up per commit, sent at once (the coalescing of wake-ups has its own tests).
+test: export WAKE_UP_COALESCE_SECONDS := 0
 test: export API_ANON_RATE := 100000/min
 test: export API_USER_RATE := 100000/min
 test: export VIRAL_QUEUE_CREATE_RATE := 100000/min

@@ -111,20 +111,12 @@ def job_wake_workers(kind: str, *, count: int = 1) -> None:
     """Ask django-q2 for `count` wake-ups of `kind` once the current transaction commits.
 
     A wake-up only says "there is work of this kind"; the worker then claims the best job, so
-    a lost wake-up is caught by the sweeper and a repeated one finds nothing to do.
+    a lost wake-up is caught by the sweeper and a repeated one finds nothing to do. Wake-ups
+    of a kind are coalesced per process (jobs.wakeups): a storm of inserts sends a few.
     """
+    from jobs.wakeups import wake_ups
 
-    def send():
-        from django_q.tasks import async_task
-
-        for _ in range(count):
-            try:
-                async_task("jobs.tasks.run_jobs", kind, task_name=f"run {kind} jobs", group=f"jobs.{kind}")
-            except Exception:  # the broker is down: the sweeper wakes the job up later
-                logger.warning("could not enqueue a wake-up for %s jobs", kind, exc_info=True)
-                return
-
-    transaction.on_commit(send)
+    transaction.on_commit(functools.partial(wake_ups.committed, kind, count))
 
 
 @functools.cache

@@ -70,6 +70,8 @@ def _fast_offline_provider(settings):
     # Every report written, so each step is observable (tests/jobs/test_progress_folding.py
     # covers keeping quick reports back).
     settings.PROGRESS_MIN_INTERVAL_SECONDS = 0
+    # One wake-up per commit, sent at once (tests/jobs/test_wake_ups.py covers coalescing).
+    settings.WAKE_UP_COALESCE_SECONDS = 0
 
 
 @pytest.fixture

@@ -261,6 +261,9 @@ PROGRESS_EVENT_RETENTION_DAYS = env_int("PROGRESS_EVENT_RETENTION_DAYS", 30, min
 # A progress report within this long of the job's last write is kept back and written (the
 # latest only) at most this late (jobs/progress.py). 0 writes every report at once.
 PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25, minimum=0)
+# Wake-ups of a kind sent by one process at most this often; what comes between is sent when the
+# window ends (jobs/wakeups.py). 0 sends one wake-up per commit at once.
+WAKE_UP_COALESCE_SECONDS = env_float("WAKE_UP_COALESCE_SECONDS", 0.05, minimum=0)
 
 # --- Profiles ----------------------------------------------------------------------------------
 # A PROCESSING profile job whose heartbeat is older than this is presumed dead and recovered.

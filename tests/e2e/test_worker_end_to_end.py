@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -225,6 +226,35 @@ def test_two_clusters_never_run_the_same_job(start_cluster, write_account, wait_
     assert clusters_that_worked == {1, 2}, f"worker pids {pids}; first {first.worker_pids()}, second {second.worker_pids()}"
 
 
+
+
+def test_coalesced_wake_ups_start_a_second_worker_and_drain_a_burst(start_cluster, write_account, wait_until, settings):
+    """Requests a window apart share a wake-up; the one owed still brings the idle worker."""
+    settings.WAKE_UP_COALESCE_SECONDS = 0.3
+    usernames = [f"co{n:02d}.coalesced" for n in range(12)]  # shortcodes come from the first letters
+    for n, username in enumerate(usernames):
+        write_account(username, [1_000 + n, 2_000 + n, 3_000 + n])
+    # Each job waits 2 × 1 s in the provider: the first worker is busy when the second job comes.
+    start_cluster(Q_WORKERS=2, OFFLINE_PROVIDER_DELAY_SECONDS="1")
+    time.sleep(0.3)  # a quiet window: the first request wakes a worker at once
+    wake_ups_before = Task.objects.filter(func="jobs.tasks.run_jobs").count() + OrmQ.objects.count()
+
+    job_ids = [profile_request(username=u, source="api")["job_id"] for u in usernames]
+
+    first, second = (wait_until(lambda pk=pk: ProfileJob.objects.filter(pk=pk, last_attempt__isnull=False).first(),
+                                30, f"job {pk} to start") for pk in job_ids[:2])
+    # The second job did not wait for the first to finish: the owed wake-up reached the other worker.
+    assert second.last_attempt - first.last_attempt < timedelta(seconds=1.5), (first.last_attempt, second.last_attempt)
+
+    def all_done():
+        statuses = Counter(ProfileJob.objects.filter(pk__in=job_ids).values_list("status", flat=True))
+        assert not statuses[Status.FAILED] and not statuses[Status.CANCELLED], statuses
+        return statuses[Status.COMPLETED] == len(job_ids)
+
+    wait_until(all_done, 90, "all 12 jobs to complete (no sweeper runs: only wake-ups bring workers)")
+    assert all(job.attempts == 1 for job in ProfileJob.objects.filter(pk__in=job_ids))
+    wake_ups = Task.objects.filter(func="jobs.tasks.run_jobs").count() + OrmQ.objects.count() - wake_ups_before
+    assert 1 <= wake_ups < len(job_ids), wake_ups
 
 
 @pytest.fixture
