@@ -115,19 +115,19 @@ class AnonThrottle(WindowCounterMixin, AnonRateThrottle):
     """Anonymous clients, by address (scope "anon")."""
 
     @staticmethod
-    def applies_to(request) -> bool:
-        return not request.user.is_authenticated
+    def applies_to(signed_in: bool) -> bool:
+        return not signed_in
 
 
 class UserThrottle(WindowCounterMixin, UserRateThrottle):
     """Signed-in clients, by user (scope "user"); DRF also counts anonymous ones by address."""
 
     @staticmethod
-    def applies_to(request) -> bool:
+    def applies_to(signed_in: bool) -> bool:
         # For plain views: an anonymous client already meets the stricter anonymous budget,
         # so counting it a second time at the user rate would only cost (API_ANON_RATE ≤
         # API_USER_RATE, checked in settings).
-        return request.user.is_authenticated
+        return signed_in
 
 
 class ScopedThrottle(WindowCounterMixin, ScopedRateThrottle):

@@ -11,7 +11,9 @@ that starts after that commit, so the job is seen by a worker that looks after i
 The first commit in a quiet window is woken at once, on the committing thread; later ones in the
 same window are owed, and one thread per process sends what is owed when the window ends (at most
 WAKE_UP_COALESCE_SECONDS late, and by then the first wake-up's worker has usually taken them).
-0 sends every wake-up at once, as the tests do by default.
+0 sends every wake-up at once, as the tests do by default. What a process owes when it exits (a
+worker process recycled by django-q2) is not sent; the sweeper wakes those jobs within
+JOB_SWEEP_INTERVAL_MINUTES, as it does for any lost wake-up.
 """
 
 from __future__ import annotations
