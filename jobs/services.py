@@ -23,6 +23,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from jobs import read_cache
+from jobs.read_cache import Change
 from jobs.errors import JobError, JobInterrupted
 from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
@@ -77,8 +78,12 @@ def record_event(
     )
     notify_progress(event)
     # This process need not wait for its own notification to stop trusting what it cached.
-    transaction.on_commit(read_cache.reads.changed)
+    _announce_on_commit(Change(kind=job.job_kind))
     return event
+
+
+def _announce_on_commit(change: Change) -> None:
+    transaction.on_commit(lambda: read_cache.reads.changed(change))
 
 
 # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a bigger event goes by id only.
@@ -140,7 +145,7 @@ def _job_insert_sql(model: type[TrackedJob]) -> str:
                 f"VALUES ({', '.join(['%s'] * len(fields))})"),
         event_insert=(f"INSERT INTO progress_events ({', '.join(quote(f.column) for f in _event_fields())}) "
                 f"SELECT {', '.join(['%s'] * len(_event_fields()))} FROM job"),
-        limit=NOTIFY_PAYLOAD_LIMIT - 200,
+        notify=notify_event_sql("%s"),
         source="event",
     )
 
@@ -162,8 +167,7 @@ def job_insert(job: TrackedJob, *, message: str = "Queued") -> None:
     jobs in storms. Elsewhere: the ORM and record_event in one transaction. A duplicate the
     kind's constraints refuse raises IntegrityError with nothing written.
     """
-    event = ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
-                          percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
+    event = _first_event(job, message)
     job_values = _insert_values(job, _insert_fields(type(job))) if connection.vendor == "postgresql" else None
     if job_values is None:
         with transaction.atomic():
@@ -176,9 +180,72 @@ def job_insert(job: TrackedJob, *, message: str = "Queued") -> None:
     # Inside a caller's transaction a savepoint keeps a refused insert from breaking it.
     with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
         fetch_one_prepared(_job_insert_sql(type(job)), params)
-        job._state.adding, job._state.db = False, connection.alias
-        transaction.on_commit(read_cache.reads.changed)
-        job_wake_workers(job.job_kind)
+        job_inserted(job)
+
+
+def _first_event(job: TrackedJob, message: str) -> ProgressEvent:
+    return ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
+                         percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
+
+
+def job_insert_ctes(job: TrackedJob, *, message: str, only_if: str, returning: str) -> tuple[str, dict] | None:
+    """PostgreSQL: two CTEs for a statement of the kind's own that inserts `job` as it reads.
+
+    `inserted` inserts the job row if the SQL condition `only_if` holds and none of the kind's
+    unique constraints refuses it (ON CONFLICT DO NOTHING: a refusal is no error, so nothing
+    needs a savepoint), returning `returning`; `event` appends its first event. The statement
+    must select `notify_event_sql("%(channel)s")` from `event`, and call job_inserted() when
+    a row came back from `inserted`. Parameters are named jN (the job's), eN (the event's) and
+    channel: short, as psycopg caches the parse of short statements only (jobs.sql).
+    None when a value is an expression only the ORM can write (then use job_insert()).
+    """
+    job_values = _insert_values(job, _insert_fields(type(job)))
+    if job_values is None:
+        return None
+    event_values = _insert_values(_first_event(job, message), _event_fields())
+    return _job_insert_ctes_sql(type(job), only_if, returning), {
+        **{f"j{i}": value for i, value in enumerate(job_values)},
+        **{f"e{i}": value for i, value in enumerate(event_values)},
+        "channel": PROGRESS_CHANNEL,
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _job_insert_ctes_sql(model: type[TrackedJob], only_if: str, returning: str) -> str:
+    quote = connection.ops.quote_name
+    fields, event_fields = _insert_fields(model), _event_fields()
+    return (
+        f"inserted AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT {', '.join(f'%(j{i})s' for i in range(len(fields)))} WHERE {only_if} "
+        f"ON CONFLICT DO NOTHING RETURNING {returning}), "
+        f"event AS (INSERT INTO progress_events ({', '.join(quote(f.column) for f in event_fields)}) "
+        f"SELECT {', '.join(f'%(e{i})s' for i in range(len(event_fields)))} FROM inserted RETURNING *)"
+    )
+
+
+def notify_event_sql(channel_placeholder: str, *, change: str = "") -> str:
+    """The NOTIFY of the row `event` for the listeners: the event itself when it fits in a
+    notification, else its id to read (jobs.streams). The channel is a statement parameter;
+    `change` adds what the read cache may trust about the change (json_build_object arguments,
+    e.g. "'change', 'progress'": jobs.read_cache.Change)."""
+    envelope = "'id', event.id, 'kind', event.job_kind, 'job', event.job_id" + (f", {change}" if change else "")
+    return (
+        f"pg_notify({channel_placeholder}::text, CASE WHEN octet_length(row_to_json(event)::text) < "
+        f"{NOTIFY_PAYLOAD_LIMIT - 200} THEN json_build_object({envelope}, 'event', row_to_json(event)) "
+        f"ELSE json_build_object({envelope}) END::text)"
+    )
+
+
+def job_inserted(job: TrackedJob, *, waiting_at: tuple[int, int] | None = None) -> None:
+    """After a statement of our own inserted `job`: it is saved, the cached reads it may change
+    end, and a worker is woken once the transaction commits. `waiting_at`, the job's (priority
+    rank, queue ticket) when known, ends only the reads it can change (jobs.read_cache)."""
+    job._state.adding, job._state.db = False, connection.alias
+    if waiting_at is None:
+        _announce_on_commit(Change(kind=job.job_kind))
+    else:
+        _announce_on_commit(Change(kind=job.job_kind, what="insert", job_id=str(job.pk), waiting_at=waiting_at))
+    job_wake_workers(job.job_kind)
 
 
 def job_created(job: TrackedJob, *, message: str = "Queued") -> None:
@@ -275,7 +342,7 @@ def _claim_in_one_statement(model: type[TrackedJob], claim_fields: dict, *, job_
     ])
     if row is None:
         return None
-    transaction.on_commit(read_cache.reads.changed)
+    _announce_on_commit(Change(kind=model.job_kind))
     return instance_from_row(model, [f.attname for f in meta.concrete_fields], row[: len(columns)])
 
 
@@ -309,15 +376,15 @@ def _event_for(job: TrackedJob, *, status: str, message: str, stage: str | None 
 # it fits in a notification).
 _JOB_WRITE_SQL = (
     "WITH {settings}job AS ({job_write} RETURNING 1), event AS ({event_insert} RETURNING *) "
-    "SELECT event.id, pg_notify(%s::text, CASE WHEN octet_length(row_to_json(event)::text) < {limit} "
-    "THEN json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id, 'event', row_to_json(event)) "
-    "ELSE json_build_object('id', event.id, 'kind', event.job_kind, 'job', event.job_id) END::text) FROM {source}"
+    "SELECT event.id, {notify} FROM {source}"
 )
 
 
 @functools.lru_cache(maxsize=256)
-def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], durable: bool) -> str:
-    """The statement text for these columns: the same text every time, so it is prepared once."""
+def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], progress_report: bool) -> str:
+    """The statement text for these columns: the same text every time, so it is prepared once.
+    A progress report commits without waiting for the WAL, and its notification says it
+    changed nothing but the job's progress (jobs.read_cache)."""
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     sets = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in update_names)
@@ -326,11 +393,11 @@ def _guarded_write_sql(model: type[TrackedJob], update_names: tuple[str, ...], d
     columns = ", ".join(quote(f.column) for f in _event_fields())
     parameters = ", ".join(["%s"] * len(_event_fields()))
     return _JOB_WRITE_SQL.format(
-        settings="" if durable else "async_commit AS (SELECT set_config('synchronous_commit', 'off', true)), ",
+        settings="async_commit AS (SELECT set_config('synchronous_commit', 'off', true)), " if progress_report else "",
         job_write=f"UPDATE {table} SET {sets} WHERE {guard}",
         event_insert=f"INSERT INTO progress_events ({columns}) SELECT {parameters} FROM job",
-        limit=NOTIFY_PAYLOAD_LIMIT - 200,
-        source="event" if durable else "event, async_commit",
+        notify=notify_event_sql("%s", change="'change', 'progress'" if progress_report else ""),
+        source="event, async_commit" if progress_report else "event",
     )
 
 
@@ -339,7 +406,7 @@ def _event_fields() -> tuple:
     return tuple(f for f in ProgressEvent._meta.concrete_fields if not f.primary_key)
 
 
-def _guarded_write_statement(job: TrackedJob, updates: dict, event: ProgressEvent, *, durable: bool):
+def _guarded_write_statement(job: TrackedJob, updates: dict, event: ProgressEvent, *, progress_report: bool):
     meta = job._meta
     names = tuple(updates)
     params = [meta.get_field(name).get_db_prep_save(updates[name], connection) for name in names]
@@ -347,27 +414,30 @@ def _guarded_write_statement(job: TrackedJob, updates: dict, event: ProgressEven
                meta.get_field("claim_token").get_db_prep_value(job.claim_token, connection)]
     params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _event_fields()]
     params.append(PROGRESS_CHANNEL)
-    return _guarded_write_sql(type(job), names, durable), params
+    return _guarded_write_sql(type(job), names, progress_report), params
 
 
-def _guarded_write(job: TrackedJob, updates: dict, event: ProgressEvent, *, durable: bool = True) -> bool:
+def _guarded_write(job: TrackedJob, updates: dict, event: ProgressEvent, *, progress_report: bool = False) -> bool:
     """Apply `updates` to the job's row while this worker owns the attempt, and append `event`.
 
     On PostgreSQL one statement (one round trip instead of BEGIN, UPDATE, INSERT, NOTIFY,
-    COMMIT). `durable=False` (progress reports) lets the commit return before the WAL is on
-    disk: a crash of the database could lose the last few reports, never a state change. False
-    when the row is no longer this worker's (nothing written).
+    COMMIT). A `progress_report` (the job stays where it is, only its progress moves) lets the
+    commit return before the WAL is on disk: a crash of the database could lose the last few
+    reports, never a state change. False when the row is no longer this worker's (nothing
+    written).
     """
+    change = (Change(kind=job.job_kind, what="progress", job_id=str(job.pk)) if progress_report
+              else Change(kind=job.job_kind))
     if connection.vendor != "postgresql":
         with transaction.atomic():
             if not _guarded(job).update(**updates):
                 return False
             event.save()
-            transaction.on_commit(read_cache.reads.changed)
+            _announce_on_commit(change)
         return True
     from jobs.sql import fetch_one_prepared
 
-    statement, params = _guarded_write_statement(job, updates, event, durable=durable)
+    statement, params = _guarded_write_statement(job, updates, event, progress_report=progress_report)
     row = fetch_one_prepared(statement, params)
     if row is None:
         return False
@@ -377,7 +447,7 @@ def _guarded_write(job: TrackedJob, updates: dict, event: ProgressEvent, *, dura
         # Saved without save(): tell listeners what the ORM would have told them.
         post_save.send(sender=ProgressEvent, instance=event, created=True, update_fields=None, raw=False,
                        using=connection.alias)
-    transaction.on_commit(read_cache.reads.changed)
+    _announce_on_commit(change)
     return True
 
 
@@ -403,7 +473,7 @@ def job_report_progress(
                "heartbeat_at": now, **(fields or {})}
     event = _event_for(job, status=job.status, message=message, stage=stage, percentage=percentage,
                        stage_progress=stage_progress, data=data)
-    if not _guarded_write(job, updates, event, durable=False):
+    if not _guarded_write(job, updates, event, progress_report=True):
         raise _interruption(job)
     job.stage, job.progress_percentage, job.progress_message, job.heartbeat_at = stage, percentage, message, now
     for name, value in (fields or {}).items():

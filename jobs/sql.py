@@ -9,10 +9,17 @@ wrapping and query log), so tests counting queries and `connection.queries` see 
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 
 import psycopg
 from django.db import connection
+
+# psycopg parses a statement's placeholders once and keeps the result only for statements of
+# at most this many characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH); a longer one is
+# parsed on every execution (measured: 0.24 ms of a request's 1.2 for the request statement).
+PSYCOPG_CACHED_STATEMENT_LENGTH = 4096
 
 
 def fetch_one_prepared(sql: str, params: dict | list) -> tuple | None:
@@ -24,6 +31,7 @@ def fetch_one_prepared(sql: str, params: dict | list) -> tuple | None:
     # is replaced instead of failing this query.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    sql = compact_sql(sql)
     started = time.monotonic()
     with connection.wrap_database_errors:
         with psycopg.Cursor(connection.connection) as cursor:
@@ -33,6 +41,17 @@ def fetch_one_prepared(sql: str, params: dict | list) -> tuple | None:
         connection.queries_log.append({"sql": f"{sql} -- {params!r}", "time": f"{time.monotonic() - started:.3f}"})
     return row
 
+
+
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@functools.lru_cache(maxsize=256)
+def compact_sql(sql: str) -> str:
+    """`sql` without its comments and runs of white space: the same statement in fewer
+    characters, so psycopg keeps its parse (PSYCOPG_CACHED_STATEMENT_LENGTH). Our statements
+    hold no string literal in which white space or "--" would matter."""
+    return " ".join(_COMMENT.sub(" ", sql).split())
 
 
 def instance_from_row(model, names: list[str], values) -> object:

@@ -212,8 +212,14 @@ class ProgressHub:
                     reader = asyncio.create_task(self._read_notified(pending))
                     try:
                         async for notification in conn.notifies():
-                            read_cache.reads.changed()
-                            payload = json.loads(notification.payload)
+                            try:
+                                payload = json.loads(notification.payload)
+                                if not isinstance(payload, dict) or "kind" not in payload or "job" not in payload:
+                                    raise ValueError(notification.payload)
+                            except ValueError:  # not one of ours: anything may have changed
+                                read_cache.reads.changed()
+                                continue
+                            read_cache.reads.announced(payload)
                             if not self._wanted(payload["kind"], payload["job"]):
                                 continue
                             if "event" not in payload:

@@ -10,6 +10,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.utils import timezone
 
 from jobs.eta import RECENT_JOBS_FOR_ETA
+from jobs.read_cache import ReadScope
 
 ACTIVE_STATUSES = ("PENDING", "PROCESSING")
 
@@ -71,9 +72,21 @@ class StatusPageRead:
     durations: list[float] = field(default_factory=list)
     # When a job ahead in line becomes due for its retry (the position changes then, unannounced).
     next_retry_ahead_at: datetime | None = None
+    # The job's (priority rank, queue ticket): what the jobs it waits behind are ordered by.
+    place_in_line: tuple[int, int] | None = None
 
     def changes_by_itself_at(self) -> datetime | None:
         return self.next_retry_ahead_at
+
+    def cache_scope(self) -> ReadScope:
+        """What this read shows, for the read cache (jobs.read_cache): the job's progress while
+        it is active, its place while it waits; a read showing no active job may be changed by
+        any new one."""
+        job = self.job
+        if job is None or not job.is_active:
+            return ReadScope(kind="profile")
+        waiting = job.status == "PENDING" and self.place_in_line is not None and None not in self.place_in_line
+        return ReadScope(kind="profile", job_id=str(job.pk), waiting_at=self.place_in_line if waiting else None)
 
 
 # The fields of a job the status answer reads (ProfileJob.from_db defers the rest).
@@ -87,20 +100,25 @@ STATUS_PROFILE_FIELDS = ("id", "username", "created_at", "last_scraped_at", "fol
 STATUS_PAGE_COLUMNS = (
     *(f"profile_{name}" for name in STATUS_PROFILE_FIELDS),
     *(f"job_{name}" for name in STATUS_JOB_FIELDS),
+    "job_priority_rank", "job_queue_ticket",
     "jobs_ahead", "next_retry_ahead_at", "jobs_running", "durations",
 )
 
-# One round trip on PostgreSQL for the busiest endpoint (pollers call it every few seconds).
-STATUS_PAGE_SQL = f"""
-WITH profile AS (
-    SELECT {", ".join(STATUS_PROFILE_FIELDS)} FROM primary_profiles WHERE username = %(username)s
-), job AS (
-    SELECT {", ".join(STATUS_JOB_FIELDS)}, priority_rank, queue_ticket FROM queue
-    WHERE username = %(username)s
-    ORDER BY "timestamp" DESC LIMIT 1
-)
-SELECT {", ".join(f"profile.{name} AS profile_{name}" for name in STATUS_PROFILE_FIELDS)},
-       {", ".join(f"job.{name} AS job_{name}" for name in STATUS_JOB_FIELDS)},
+# The pieces of the status read, shared with the request endpoint's statement (profiles.services).
+STATUS_PROFILE_SQL = f"SELECT {', '.join(STATUS_PROFILE_FIELDS)} FROM primary_profiles WHERE username = %(username)s"
+# Every column (`*`): shorter than naming them, which keeps the request statement within what
+# psycopg caches the parse of (jobs.sql.PSYCOPG_CACHED_STATEMENT_LENGTH).
+STATUS_LATEST_JOB_SQL = 'SELECT * FROM queue WHERE username = %(username)s ORDER BY "timestamp" DESC LIMIT 1'
+
+
+
+def status_page_select(*extra_columns: str) -> str:
+    """The status read's SELECT over the CTEs `profile` and `job` (at most one row each): the
+    STATUS_PAGE_COLUMNS in that order, then `extra_columns`."""
+    extra = "".join(f", {column}" for column in extra_columns)
+    return f"""
+SELECT {", ".join(f"profile.{name}" for name in STATUS_PROFILE_FIELDS)},
+       {", ".join(f"job.{name}" for name in STATUS_JOB_FIELDS)}, job.priority_rank, job.queue_ticket,
        -- queue_jobs_ahead(), written out: inside one prepared plan it costs no function call.
        CASE WHEN job.status = 'PENDING' THEN
             coalesce((SELECT sum(b.pending) FROM queue_pending_blocks b
@@ -123,9 +141,13 @@ SELECT {", ".join(f"profile.{name} AS profile_{name}" for name in STATUS_PROFILE
             THEN (SELECT count(*) FROM queue WHERE status = 'PROCESSING') END AS jobs_running,
        CASE WHEN job.status IN ('PENDING', 'PROCESSING') THEN ARRAY(
             SELECT duration_seconds FROM queue WHERE status = 'COMPLETED' AND duration_seconds IS NOT NULL
-            ORDER BY finished_at DESC LIMIT {RECENT_JOBS_FOR_ETA}) END AS durations
+            ORDER BY finished_at DESC LIMIT {RECENT_JOBS_FOR_ETA}) END AS durations{extra}
 FROM (SELECT 1) AS one LEFT JOIN profile ON true LEFT JOIN job ON true
 """
+
+
+# One round trip on PostgreSQL for the busiest endpoint (pollers call it every few seconds).
+STATUS_PAGE_SQL = f"WITH profile AS ({STATUS_PROFILE_SQL}), job AS ({STATUS_LATEST_JOB_SQL}) {status_page_select()}"
 
 
 def _from_row(model, row: dict, prefix: str, names: tuple[str, ...]):
@@ -134,6 +156,21 @@ def _from_row(model, row: dict, prefix: str, names: tuple[str, ...]):
 
     loaded = [f.attname for f in model._meta.concrete_fields if f.attname in names]
     return instance_from_row(model, loaded, [row[prefix + name] for name in loaded])
+
+
+def status_page_read_from_row(values) -> StatusPageRead:
+    """The StatusPageRead of a row of status_page_select() (its STATUS_PAGE_COLUMNS first)."""
+    from profiles.models import PrimaryProfile, ProfileJob
+
+    row = dict(zip(STATUS_PAGE_COLUMNS, values))
+    profile = _from_row(PrimaryProfile, row, "profile_", STATUS_PROFILE_FIELDS) if row["profile_id"] else None
+    if row["job_id"] is None:
+        return StatusPageRead(profile=profile)
+    job = _from_row(ProfileJob, row, "job_", STATUS_JOB_FIELDS)
+    job.jobs_ahead, job.jobs_running = row["jobs_ahead"] or 0, row["jobs_running"] or 0
+    return StatusPageRead(profile=profile, job=job, durations=list(row["durations"] or []),
+                          next_retry_ahead_at=row["next_retry_ahead_at"],
+                          place_in_line=(row["job_priority_rank"], row["job_queue_ticket"]))
 
 
 def status_page_read(username: str) -> StatusPageRead:
@@ -149,14 +186,7 @@ def status_page_read(username: str) -> StatusPageRead:
 
     from jobs.sql import fetch_one_prepared
 
-    row = dict(zip(STATUS_PAGE_COLUMNS, fetch_one_prepared(STATUS_PAGE_SQL, {"username": username, "now": timezone.now()})))
-    profile = _from_row(PrimaryProfile, row, "profile_", STATUS_PROFILE_FIELDS) if row["profile_id"] else None
-    if row["job_id"] is None:
-        return StatusPageRead(profile=profile)
-    job = _from_row(ProfileJob, row, "job_", STATUS_JOB_FIELDS)
-    job.jobs_ahead, job.jobs_running = row["jobs_ahead"] or 0, row["jobs_running"] or 0
-    return StatusPageRead(profile=profile, job=job, durations=list(row["durations"] or []),
-                          next_retry_ahead_at=row["next_retry_ahead_at"])
+    return status_page_read_from_row(fetch_one_prepared(STATUS_PAGE_SQL, {"username": username, "now": timezone.now()}))
 
 
 class PrimaryProfileQuerySet(QuerySet):
@@ -196,3 +226,10 @@ def status_page_read_cached(username: str) -> StatusPageRead:
     from jobs.read_cache import reads
 
     return reads.get_or_read(("profile-status", username), lambda: status_page_read(username))
+
+
+def status_page_read_if_cached(username: str) -> StatusPageRead | None:
+    """The cached status_page_read() of `username`, or None without reading (jobs.read_cache)."""
+    from jobs.read_cache import reads
+
+    return reads.peek(("profile-status", username))

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection
 from django.utils import timezone
 
 from jobs import services as job_services
 from profiles.models import PRIORITY_BY_SOURCE, PrimaryProfile, ProfileJob, Source
-from profiles.querysets import status_page_read, status_page_read_cached
+from profiles.querysets import (
+    STATUS_LATEST_JOB_SQL,
+    STATUS_PROFILE_SQL,
+    StatusPageRead,
+    status_page_read,
+    status_page_read_from_row,
+    status_page_read_if_cached,
+    status_page_select,
+)
 from profiles.selectors import profile_job_timing
 
 logger = logging.getLogger(__name__)
@@ -86,48 +95,111 @@ def _queued_answer(job: ProfileJob, *, is_new: bool, durations: list[float]) -> 
 def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
     """Queue a profile unless it is fetched or queued already; the spec's four answers.
 
-    1. one read (status_page_read: the profile, the latest job with its queue counts; cached
-       until the next job change, jobs.read_cache) answers "exists" and "already queued", the
-       common case of a client asking again;
-    2. otherwise INSERT. The partial unique index on active rows decides races: of N
-       simultaneous requests exactly one INSERT succeeds ("new"); the others get an
-       IntegrityError and read again, finding the winner's job ("already_in_queue").
+    1. a cached status read (jobs.read_cache, kept until the next job change) answers "exists"
+       and "already queued" without the database: the common case of a client asking again;
+    2. otherwise one statement on PostgreSQL reads the profile and the latest job, inserts the
+       job if neither answers, and returns its place in line (queue_or_read). The partial
+       unique index on active rows decides races: of N simultaneous requests exactly one
+       INSERT goes in ("new"); the others insert nothing and read again, finding the winner's
+       job ("already_in_queue").
     """
     username = normalize_username(username)
     priority = PRIORITY_BY_SOURCE[Source(source)]
     for attempt in range(3):
-        try:
-            # After a lost race, read afresh: the cached answer is what the race was about.
-            read = status_page_read_cached(username) if attempt == 0 else status_page_read(username)
-        except DatabaseError as error:
-            logger.error("could not read the queue for @%s: %s", username, error)
-            raise QueueUnavailable(f"Could not queue @{username}: the queue is not readable right now") from error
-        if read.profile is not None:
-            since = timezone.now() - timedelta(minutes=settings.PROFILE_RECENT_WINDOW_MINUTES)
-            job = read.job
-            recently = job is not None and job.status == ProfileJob.Status.COMPLETED and job.finished_at >= since
-            return _exists_answer(username, read.profile.created_at, recently=recently)
-        if read.job is not None and read.job.is_active:
-            return _queued_answer(read.job, is_new=False, durations=read.durations)
+        # After a lost race, read afresh: the cached answer is what the race was about.
+        cached = status_page_read_if_cached(username) if attempt == 0 else None
+        if cached is not None and (answer := _answer_unless_missing(username, cached)) is not None:
+            return answer
         job = ProfileJob(username=username, source=source, priority=priority, stage="queued")
         try:
-            job_services.job_insert(job, message=f"Requested by {source} ({priority})")
-        except IntegrityError:
-            # Another request queued it first (or a request_id collided): look again.
-            continue
+            read, queued = queue_or_read(job, message=f"Requested by {source} ({priority})")
         except DatabaseError as error:
             logger.error("could not queue @%s: %s", username, error)
-            raise QueueUnavailable(f"Could not queue @{username}: the queue is not writable right now") from error
-        queued = status_page_read(username)  # its place in line, as the status endpoint reports it
-        if queued.job is not None and queued.job.pk == job.pk:
-            return _queued_answer(queued.job, is_new=True, durations=queued.durations)
-        return _queued_answer(_with_counts(job), is_new=True, durations=queued.durations)
+            raise QueueUnavailable(f"Could not queue @{username}: the queue is not available right now") from error
+        if queued:
+            return _queued_answer(read.job, is_new=True, durations=read.durations)
+        if (answer := _answer_unless_missing(username, read)) is not None:
+            return answer
+        # Another request queued it first, and committed after this statement began: look again.
     raise QueueUnavailable(f"Could not queue @{username}: it kept changing state; please retry")
 
 
-def _with_counts(job: ProfileJob) -> ProfileJob:
-    """The job with jobs_ahead/jobs_running, if it was already claimed or replaced when re-read."""
-    return ProfileJob.objects.with_queue_counts().get(pk=job.pk)
+def _answer_unless_missing(username: str, read: StatusPageRead) -> dict | None:
+    """The "exists" or "already queued" answer the read gives, or None if the profile is neither
+    fetched nor queued."""
+    if read.profile is not None:
+        since = timezone.now() - timedelta(minutes=settings.PROFILE_RECENT_WINDOW_MINUTES)
+        job = read.job
+        recently = job is not None and job.status == ProfileJob.Status.COMPLETED and job.finished_at >= since
+        return _exists_answer(username, read.profile.created_at, recently=recently)
+    if read.job is not None and read.job.is_active:
+        return _queued_answer(read.job, is_new=False, durations=read.durations)
+    return None
+
+
+# Insert only when the status read would answer neither "exists" nor "already queued".
+_QUEUE_OR_READ_CONDITION = (
+    "NOT EXISTS (SELECT FROM profile) AND NOT EXISTS (SELECT FROM latest WHERE status IN ('PENDING', 'PROCESSING'))"
+)
+
+
+def queue_or_read(job: ProfileJob, *, message: str) -> tuple[StatusPageRead, bool]:
+    """Insert `job` unless its profile is fetched or a job for it is active, and read its status
+    page as it stands after: (the read, whether `job` was inserted).
+
+    PostgreSQL: one prepared statement (read, insert, first event, NOTIFY and the queue
+    position), instead of a read, an insert and a read again: a request for a new name costs
+    one round trip, which is what a storm of new names waits on. Elsewhere: the ORM, in turns.
+    """
+    from jobs.read_cache import reads
+
+    username = job.username
+    ctes = job_services.job_insert_ctes(job, message=message, only_if=_QUEUE_OR_READ_CONDITION,
+                                        returning="*") if connection.vendor == "postgresql" else None
+    if ctes is None:
+        return _queue_or_read_in_turns(job, message=message)
+    from jobs.sql import fetch_one_prepared
+
+    inserts, params = ctes
+    since = reads.generation
+    row = fetch_one_prepared(_queue_or_read_sql(inserts), {**params, "username": username, "now": timezone.now()})
+    read = status_page_read_from_row(row)
+    if row[-1]:  # the job went in
+        job_services.job_inserted(job, waiting_at=read.place_in_line)
+        return read, True
+    reads.put(("profile-status", username), read, since=since)
+    return read, False
+
+
+# The notification says where the new job waits, so that web processes keep the cached status
+# reads it does not change (those of jobs ahead of it: jobs.read_cache).
+_NOTIFY_INSERT = job_services.notify_event_sql(
+    "%(channel)s", change="'change', 'insert', 'rank', inserted.priority_rank, 'ticket', inserted.queue_ticket"
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _queue_or_read_sql(inserts: str) -> str:
+    return (
+        f"WITH profile AS ({STATUS_PROFILE_SQL}), latest AS ({STATUS_LATEST_JOB_SQL}), {inserts}, "
+        "job AS (SELECT * FROM inserted UNION ALL SELECT * FROM latest WHERE NOT EXISTS (SELECT FROM inserted)) "
+        + status_page_select(f"(SELECT count({_NOTIFY_INSERT}) FROM event, inserted) AS queued")
+    )
+
+
+def _queue_or_read_in_turns(job: ProfileJob, *, message: str) -> tuple[StatusPageRead, bool]:
+    read = status_page_read(job.username)
+    if read.profile is not None or (read.job is not None and read.job.is_active):
+        return read, False
+    try:
+        job_services.job_insert(job, message=message)
+    except IntegrityError:
+        # Another request queued it first (or a request_id collided): the caller looks again.
+        return status_page_read(job.username), False
+    queued = status_page_read(job.username)  # its place in line, as the status endpoint reports it
+    if queued.job is None or queued.job.pk != job.pk:  # already claimed, or replaced
+        queued.job = ProfileJob.objects.with_queue_counts().get(pk=job.pk)
+    return queued, True
 
 
 def profile_bulk_request(*, usernames: list[str], source: str = Source.BULK) -> list[dict]:

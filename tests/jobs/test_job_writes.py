@@ -35,6 +35,7 @@ from jobs.services import (
 )
 from profiles.models import ProfileJob
 from profiles.providers.base import RateLimited
+from profiles.services import profile_request
 
 # Long enough for a loaded machine to deliver a committed notification; only waited in full
 # when a test asserts that nothing arrives.
@@ -220,7 +221,8 @@ def test_an_event_too_big_for_a_notification_is_announced_by_its_id_alone(listen
     event = events_of(claimed)[-1]
     assert event.data["notes"] == notes and event.message == "m" * 500  # the row has it all
     [payload] = listener.payloads(job_id=claimed.pk, expect=1)
-    assert payload == {"id": event.pk, "kind": "profile", "job": str(claimed.pk)}
+    # Without the event, but still saying what changed (the read caches keep the rest).
+    assert payload == {"id": event.pk, "kind": "profile", "job": str(claimed.pk), "change": "progress"}
 
 
 def test_an_event_too_big_in_bytes_but_not_in_characters_is_announced_by_its_id_alone(listener):
@@ -236,7 +238,7 @@ def test_an_event_too_big_in_bytes_but_not_in_characters_is_announced_by_its_id_
     event = events_of(claimed)[-1]
     assert event.data["notes"] == notes
     [payload] = listener.payloads(job_id=claimed.pk, expect=1)
-    assert payload == {"id": event.pk, "kind": "profile", "job": str(claimed.pk)}
+    assert payload == {"id": event.pk, "kind": "profile", "job": str(claimed.pk), "change": "progress"}
 
 
 # --- insert -------------------------------------------------------------------------------------
@@ -257,6 +259,49 @@ def test_job_insert_writes_the_job_and_its_first_event_together_and_announces_it
     [payload] = listener.payloads(job_id=job.pk, expect=1)
     assert (payload["id"], payload["kind"], payload["event"]["message"]) == (event.pk, "profile", event.message)
     assert streams.event_from_notification(payload["event"]).pk == event.pk
+
+
+def test_a_request_inserts_its_job_in_one_statement_and_announces_where_it_waits(listener):
+    answer = profile_request(username="announced_one", source="api")
+
+    stored = ProfileJob.objects.get(username="announced_one")
+    assert (answer["profile_type"], answer["job_id"]) == ("new", str(stored.pk))
+    [event] = events_of(stored)
+    assert (event.status, event.stage, event.message) == ("PENDING", "queued", "Requested by api (MEDIUM)")
+    [payload] = listener.payloads(job_id=stored.pk, expect=1)
+    # What lets web processes keep the cached answers of the jobs ahead of it (jobs.read_cache).
+    assert (payload["change"], payload["rank"], payload["ticket"]) == ("insert", 2, stored.queue_ticket)
+    assert streams.event_from_notification(payload["event"]).pk == event.pk
+
+
+def test_a_request_for_a_queued_name_writes_and_announces_nothing(listener):
+    profile_request(username="asked_twice", source="api")
+    listener.drain()
+    events_before = ProgressEvent.objects.count()
+
+    answer = profile_request(username="asked_twice", source="crawler")
+
+    assert answer["skip_reason"] == "already_in_queue"
+    assert ProfileJob.objects.filter(username="asked_twice").count() == 1
+    assert ProgressEvent.objects.count() == events_before
+    assert listener.payloads() == []
+
+
+def test_the_request_statement_is_short_enough_for_psycopg_to_keep_its_parse():
+    # psycopg parses a statement's placeholders on every execution unless it is short and has
+    # few parameters; parsing this one cost a quarter of a request's own time.
+    from psycopg import _queries
+
+    from jobs.services import job_insert_ctes
+    from jobs.sql import PSYCOPG_CACHED_STATEMENT_LENGTH, compact_sql
+    from profiles.services import _QUEUE_OR_READ_CONDITION, _queue_or_read_sql
+
+    assert PSYCOPG_CACHED_STATEMENT_LENGTH == _queries.MAX_CACHED_STATEMENT_LENGTH
+    inserts, params = job_insert_ctes(ProfileJob(username="x", source="api", priority="MEDIUM"), message="m",
+                                      only_if=_QUEUE_OR_READ_CONDITION, returning="*")
+    statement = compact_sql(_queue_or_read_sql(inserts))
+    assert len(statement) <= PSYCOPG_CACHED_STATEMENT_LENGTH
+    assert len(params) + 2 <= _queries.MAX_CACHED_STATEMENT_PARAMS  # with the username and the clock
 
 
 def test_a_refused_insert_writes_neither_the_job_nor_an_event_nor_a_notification(listener):

@@ -1,10 +1,12 @@
 """The change-feed read cache behind GET /api/profile/{username}/status (jobs.read_cache).
 
-A status answer is kept per username until the change feed announces a change (the generation
-moves: a service's commit in this process, or a NOTIFY the listener hears), at most
-READ_CACHE_SECONDS, or until the answer itself says it changes (a job ahead coming due for its
-retry). It is used only while the listener is connected ("live"). Each test gets a cache of its
-own, so nothing another test (or a live server) did leaks in.
+A status answer is kept per username until the change feed announces a change that can alter it
+(a service's commit in this process, or a NOTIFY the listener hears): a progress report ends the
+answers of its own job, a new job ends those waiting behind it and those showing no active job,
+any other change of a profile job ends every profile answer, and changes of other job kinds end
+none. At most READ_CACHE_SECONDS, or until the answer itself says it changes (a job ahead coming
+due for its retry). It is used only while the listener is connected ("live"). Each test gets a
+cache of its own, so nothing another test (or a live server) did leaks in.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from django.utils import timezone
 from psycopg.conninfo import make_conninfo
 
 from jobs import read_cache
-from jobs.read_cache import ChangeFeedCache
+from jobs.models import GenerationJob
+from jobs.read_cache import Change, ChangeFeedCache, ReadScope
 from jobs.services import PROGRESS_CHANNEL, job_claim, job_fail, job_report_progress
 from profiles import querysets
 from profiles.models import ProfileJob
@@ -130,7 +133,7 @@ def test_a_change_made_through_the_services_sends_the_next_read_to_the_database(
 def test_a_change_of_another_job_also_ends_the_cached_answer(
     anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    # The generation is global: a job ahead starting changes this one's place in line.
+    # A job ahead starting changes this one's place in line (and the number running).
     ahead = pending_job("ahead.one")
     pending_job("behind.one")
     assert status_data(anonymous, "behind.one")["queue_position"] == 2
@@ -140,6 +143,94 @@ def test_a_change_of_another_job_also_ends_the_cached_answer(
 
     with django_assert_num_queries(1):
         assert status_data(anonymous, "behind.one")["queue_position"] == 1
+
+
+def request_data(client, username: str, source: str = "api") -> dict:
+    response = client.post(f"/api/profile/{username}/request?source={source}")
+    assert response.status_code == 200, response.content
+    return response.json()["data"]
+
+
+@pytest.mark.django_db
+def test_a_request_for_a_new_name_is_one_statement_and_asking_again_soon_none(
+    anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # One statement for the request; the other query is the wake-up sent to a worker on commit.
+    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True):
+        assert request_data(anonymous, "brand.new")["profile_type"] == "new"
+    with django_assert_num_queries(1):  # the insert ended what was known of the name: read once
+        again = request_data(anonymous, "brand.new")
+    with django_assert_num_queries(0):
+        third = request_data(anonymous, "brand.new")
+
+    assert again["skip_reason"] == third["skip_reason"] == "already_in_queue"
+    assert again["job_id"] == third["job_id"] == str(ProfileJob.objects.get(username="brand.new").pk)
+    assert ProfileJob.objects.filter(username="brand.new").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_job_behind_keeps_the_cached_answer_and_a_new_job_ahead_ends_it(
+    anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    pending_job("waiting.medium", priority="MEDIUM")
+    assert status_data(anonymous, "waiting.medium")["queue_position"] == 1
+    with django_assert_num_queries(0):
+        status_data(anonymous, "waiting.medium")
+
+    with django_capture_on_commit_callbacks(execute=True):  # MEDIUM: in line behind it
+        assert request_data(anonymous, "later.medium", source="api")["profile_type"] == "new"
+    with django_assert_num_queries(0):
+        assert status_data(anonymous, "waiting.medium")["queue_position"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):  # HIGH: ahead of it
+        assert request_data(anonymous, "urgent.high", source="frontend")["profile_type"] == "new"
+    with django_assert_num_queries(1):
+        assert status_data(anonymous, "waiting.medium")["queue_position"] == 2
+
+
+@pytest.mark.django_db
+def test_a_new_job_ends_the_cached_answer_of_a_name_with_no_active_job(
+    anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    assert status_data(anonymous, "not.yet")["status"] == "NOT_FOUND"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert request_data(anonymous, "not.yet")["profile_type"] == "new"
+
+    with django_assert_num_queries(1):
+        assert status_data(anonymous, "not.yet")["status"] == "PENDING"
+
+
+@pytest.mark.django_db
+def test_a_progress_report_ends_only_the_answer_of_its_own_job(
+    anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    running = job_claim(ProfileJob, job_id=pending_job("running.one").pk)
+    pending_job("waiting.one")
+    assert status_data(anonymous, "running.one")["status"] == "PROCESSING"
+    assert status_data(anonymous, "waiting.one")["queue_position"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_report_progress(running, stage="analyzing_content", percentage=55, message="Halfway")
+
+    with django_assert_num_queries(1):
+        assert status_data(anonymous, "running.one")["progress_percentage"] == 55.0
+    with django_assert_num_queries(0):
+        assert status_data(anonymous, "waiting.one")["queue_position"] == 1
+
+
+@pytest.mark.django_db
+def test_a_change_of_another_job_kind_keeps_every_profile_answer(
+    anonymous, alice, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    pending_job("kept.one")
+    status_data(anonymous, "kept.one")
+    article = GenerationJob.objects.create(owner=alice, mode="topic", topic="Posture")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert job_claim(GenerationJob, job_id=article.pk) is not None
+
+    with django_assert_num_queries(0):
+        assert status_data(anonymous, "kept.one")["status"] == "PENDING"
 
 
 @pytest.mark.django_db
@@ -280,12 +371,123 @@ def test_a_change_announced_during_a_read_leaves_that_read_uncached(live_reads):
     def read():
         calls.append(1)
         if len(calls) == 1:
-            live_reads.changed()  # the notification arrives while the query runs
+            live_reads.changed()  # a notification that may have changed anything arrives meanwhile
         return len(calls)
 
     assert live_reads.get_or_read("key", read) == 1
     assert live_reads.get_or_read("key", read) == 2
     assert live_reads.get_or_read("key", read) == 2  # this one was read after the change: kept
+
+
+def scoped(number: int, scope: ReadScope | None) -> SimpleNamespace:
+    return SimpleNamespace(number=number, cache_scope=lambda: scope)
+
+
+WAITING_MEDIUM = ReadScope(kind="profile", job_id="job-a", waiting_at=(2, 100))
+RUNNING = ReadScope(kind="profile", job_id="job-b")
+NO_ACTIVE_JOB = ReadScope(kind="profile")
+
+
+def cached_after(cache: ChangeFeedCache, change: Change, scopes: dict) -> set:
+    """The keys still cached after `change`, of values with these scopes."""
+    for key, scope in scopes.items():
+        cache.put(key, scoped(1, scope), since=cache.generation)
+    cache.changed(change)
+    return {key for key in scopes if cache.peek(key) is not None}
+
+
+SCOPES = {"waiting": WAITING_MEDIUM, "running": RUNNING, "idle": NO_ACTIVE_JOB, "unscoped": None,
+          "article": ReadScope(kind="generation", job_id="job-c")}
+
+
+@pytest.mark.parametrize(("change", "kept"), [
+    (Change(kind="profile", what="progress", job_id="job-b"), {"waiting", "idle", "article"}),
+    (Change(kind="profile", what="progress", job_id="job-z"), {"waiting", "running", "idle", "article"}),
+    (Change(kind="profile", what="insert", job_id="new", waiting_at=(2, 101)), {"waiting", "running", "article"}),
+    (Change(kind="profile", what="insert", job_id="new", waiting_at=(2, 99)), {"running", "article"}),
+    (Change(kind="profile", what="insert", job_id="new", waiting_at=(1, 500)), {"running", "article"}),
+    (Change(kind="profile", what="insert", job_id="new", waiting_at=(3, 1)), {"waiting", "running", "article"}),
+    (Change(kind="profile"), {"article"}),
+    (Change(kind="generation"), {"waiting", "running", "idle"}),
+    (Change(kind=None), set()),
+], ids=["progress-of-its-job", "progress-of-another", "insert-behind", "insert-ahead-same-rank",
+        "insert-higher-priority", "insert-lower-priority", "state-change", "other-kind", "anything"])
+def test_each_change_ends_exactly_the_values_it_can_alter(live_reads, change, kept):
+    assert cached_after(live_reads, change, SCOPES) == kept
+
+
+@pytest.mark.parametrize(("payload", "kept"), [
+    ({"id": 1, "kind": "profile", "job": "job-b", "change": "progress"}, {"waiting", "idle", "article"}),
+    ({"id": 1, "kind": "profile", "job": "new", "change": "insert", "rank": 2, "ticket": 101},
+     {"waiting", "running", "article"}),
+    # Without what the insert needs to be told apart, it counts as any change of the kind.
+    ({"id": 1, "kind": "profile", "job": "new", "change": "insert"}, {"article"}),
+    ({"id": 1, "kind": "profile", "job": "job-b"}, {"article"}),
+    ({"id": 1, "kind": "profile", "job": "job-b", "change": "something new"}, {"article"}),
+])
+def test_a_notification_is_read_for_what_it_says_changed(live_reads, payload, kept):
+    for key, scope in SCOPES.items():
+        live_reads.put(key, scoped(1, scope), since=live_reads.generation)
+
+    live_reads.announced(payload)
+
+    assert {key for key in SCOPES if live_reads.peek(key) is not None} == kept
+
+
+def test_a_change_during_a_read_that_cannot_alter_it_lets_it_be_kept(live_reads):
+    def read_while_another_job_reports():
+        live_reads.changed(Change(kind="profile", what="progress", job_id="job-z"))
+        return scoped(1, WAITING_MEDIUM)
+
+    def read_while_a_job_starts():
+        live_reads.changed(Change(kind="profile"))
+        return scoped(2, WAITING_MEDIUM)
+
+    assert live_reads.get_or_read("kept", read_while_another_job_reports).number == 1
+    assert live_reads.peek("kept").number == 1
+    assert live_reads.get_or_read("dropped", read_while_a_job_starts).number == 2
+    assert live_reads.peek("dropped") is None
+
+
+@pytest.mark.parametrize(("inserted_at", "kept"), [((2, 101), True), ((2, 99), False), ((1, 500), False)],
+                         ids=["behind", "ahead-same-rank", "ahead-higher-priority"])
+def test_a_job_inserted_during_a_read_ends_it_only_if_it_is_ahead(live_reads, inserted_at, kept):
+    def read_while_a_job_is_inserted():
+        live_reads.changed(Change(kind="profile", what="insert", job_id="new", waiting_at=inserted_at))
+        return scoped(1, WAITING_MEDIUM)
+
+    live_reads.get_or_read("key", read_while_a_job_is_inserted)
+
+    assert (live_reads.peek("key") is not None) is kept
+
+
+def test_a_read_overtaken_by_more_changes_than_are_remembered_is_not_kept(reads, settings):
+    settings.READ_CACHE_SECONDS = 300
+    cache = ChangeFeedCache(recent_changes=4)
+    cache.set_live(True)
+
+    def read_overtaken_by_many():
+        for _ in range(5):  # none alters it, but one of them is no longer known
+            cache.changed(Change(kind="generation"))
+        return scoped(1, WAITING_MEDIUM)
+
+    cache.get_or_read("key", read_overtaken_by_many)
+
+    assert cache.peek("key") is None
+
+
+def test_a_replaced_or_ended_value_leaves_nothing_behind_in_the_index(live_reads):
+    live_reads.put("key", scoped(1, WAITING_MEDIUM), since=live_reads.generation)
+    live_reads.put("key", scoped(2, RUNNING), since=live_reads.generation)  # the job started
+
+    # No longer waiting: a job inserted ahead of where it waited does not end it...
+    live_reads.changed(Change(kind="profile", what="insert", job_id="new", waiting_at=(1, 1)))
+    assert live_reads.peek("key").number == 2
+    # ...but its own progress does, and nothing of it is left to end twice.
+    live_reads.changed(Change(kind="profile", what="progress", job_id="job-b"))
+    assert live_reads.peek("key") is None
+    live_reads.changed(Change(kind="profile", what="progress", job_id="job-b"))
+    assert live_reads._kinds["profile"].keys == set()
 
 
 # --- end to end: the real listener of a running web server --------------------------------------

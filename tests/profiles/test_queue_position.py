@@ -442,10 +442,10 @@ from profiles.providers.base import RateLimited
 from profiles.querysets import status_page_read
 from profiles.services import profile_request
 
-arrival = []
+arrival, answers = [], []
 for username, source in [("first.low", "crawler"), ("second.api", "api"), ("third.high", "frontend"),
                          ("fourth.low", "crawler"), ("fifth.high", "frontend"), ("sixth.api", "api")]:
-    profile_request(username=username, source=source)
+    answers.append(profile_request(username=username, source=source)["profile_type"])
     arrival.append(username)
 # Inserted by the ORM with an older submission time: its ticket still says it came last.
 ProfileJob.objects.create(username="backdated.low", source="crawler", priority="LOW",
@@ -457,8 +457,10 @@ running = job_claim(ProfileJob)                                     # fifth.high
 # The last arrival leaves; the next one still gets a ticket behind every job still there.
 ProfileJob.objects.filter(username="backdated.low").delete()
 arrival.remove("backdated.low")
-profile_request(username="late.medium", source="api")
+answers.append(profile_request(username="late.medium", source="api")["profile_type"])
 arrival.append("late.medium")
+asked_again = {username: profile_request(username=username, source="api").get("skip_reason")
+               for username in ("second.api", "fifth.high")}
 
 now = timezone.now()
 rows = [dict(row, next_attempt_at=row["next_attempt_at"].isoformat()) for row in ProfileJob.objects.values(
@@ -468,7 +470,8 @@ for username in arrival:
     job = status_page_read(username).job
     ahead[username] = job.jobs_ahead if job.status == "PENDING" else None
 print(json.dumps({"vendor": connection.vendor, "arrival": arrival, "rows": rows, "ahead": ahead, "now": now.isoformat(),
-                  "ticket_before_retry": ticket_before_retry, "running": running.username}))
+                  "ticket_before_retry": ticket_before_retry, "running": running.username,
+                  "answers": answers, "asked_again": asked_again}))
 """
 
 
@@ -487,6 +490,9 @@ def test_on_sqlite_tickets_are_arrival_order_and_jobs_ahead_are_counted_right(tm
     answer = json.loads(manage("shell", "-c", SQLITE_SCRIPT).strip().splitlines()[-1])
 
     assert answer["vendor"] == "sqlite"
+    # The request endpoint's read, insert and read again, in turns (no one-statement path there).
+    assert answer["answers"] == ["new"] * 7
+    assert answer["asked_again"] == {"second.api": "already_in_queue", "fifth.high": "already_in_queue"}
     rows = [QueueRow(row["username"], row["priority_rank"], row["queue_ticket"], row["status"], row["attempts"],
                      datetime.fromisoformat(row["next_attempt_at"])) for row in answer["rows"]]
     by_name = {row.username: row for row in rows}
