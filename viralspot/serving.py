@@ -195,21 +195,38 @@ class StreamsASGIHandler(ASGIHandler):
         await send({"type": "http.response.body"})
 
 
+@functools.lru_cache(maxsize=20_000)
+def _resolved(resolver, path: str):
+    """The URL resolver's match for `path`, once per path (raises Resolver404 every time)."""
+    return resolver.resolve(path)
+
+
+class WSGIHandlerResolvingOnce(WSGIHandler):
+    """Django's WSGI handler, taking each path's view from the match ServeByViewKind already
+    made: a path was resolved twice per request (once to pick the thread or the event loop,
+    once by Django), a walk through every URL pattern each time (measured: a twentieth of a
+    new-name request's own time). Pollers ask for the same paths again and again."""
+
+    def resolve_request(self, request):
+        if hasattr(request, "urlconf"):  # set per request by a middleware: Django's own way
+            return super().resolve_request(request)
+        request.resolver_match = _resolved(get_resolver(), request.path_info)
+        return request.resolver_match
+
+
 class ServeByViewKind:
     """Async views to Django's ASGI handler, every other request to the request threads."""
 
     def __init__(self):
         self.streams = StreamsASGIHandler()
         self.requests = WsgiOnRequestThreads(
-            WSGIHandler(), threads=settings.WEB_THREADS, queue_timeout=settings.WEB_QUEUE_TIMEOUT
+            WSGIHandlerResolvingOnce(), threads=settings.WEB_THREADS, queue_timeout=settings.WEB_QUEUE_TIMEOUT
         )
 
     @staticmethod
-    @functools.lru_cache(maxsize=20_000)
     def _is_async_view(path: str) -> bool:
-        # Pollers ask for the same few paths again and again: resolve each once.
         try:
-            match = get_resolver().resolve(path)
+            match = _resolved(get_resolver(), path)
         except Resolver404:
             return False
         return iscoroutinefunction(match.func)
