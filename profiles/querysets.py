@@ -227,9 +227,3 @@ def status_page_read_cached(username: str) -> StatusPageRead:
 
     return reads.get_or_read(("profile-status", username), lambda: status_page_read(username))
 
-
-def status_page_read_if_cached(username: str) -> StatusPageRead | None:
-    """The cached status_page_read() of `username`, or None without reading (jobs.read_cache)."""
-    from jobs.read_cache import reads
-
-    return reads.peek(("profile-status", username))

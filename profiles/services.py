@@ -19,7 +19,7 @@ from profiles.querysets import (
     StatusPageRead,
     status_page_read,
     status_page_read_from_row,
-    status_page_read_if_cached,
+    status_page_read_cached,
     status_page_select,
 )
 from profiles.selectors import profile_job_timing
@@ -95,20 +95,26 @@ def _queued_answer(job: ProfileJob, *, is_new: bool, durations: list[float]) -> 
 def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
     """Queue a profile unless it is fetched or queued already; the spec's four answers.
 
-    1. a cached status read (jobs.read_cache, kept until the next job change) answers "exists"
-       and "already queued" without the database: the common case of a client asking again;
-    2. otherwise one statement on PostgreSQL reads the profile and the latest job, inserts the
-       job if neither answers, and returns its place in line (queue_or_read). The partial
-       unique index on active rows decides races: of N simultaneous requests exactly one
-       INSERT goes in ("new"); the others insert nothing and read again, finding the winner's
-       job ("already_in_queue").
+    1. the status read (cached by jobs.read_cache until a change it shows) answers "exists"
+       and "already queued": the common case of a client asking again;
+    2. otherwise one statement on PostgreSQL reads the profile and the latest job again,
+       inserts the job if neither answers, and returns its place in line (queue_or_read). The
+       partial unique index on active rows decides races: of N simultaneous requests exactly
+       one INSERT goes in ("new"); the others insert nothing and read again, finding the
+       winner's job ("already_in_queue").
     """
     username = normalize_username(username)
     priority = PRIORITY_BY_SOURCE[Source(source)]
     for attempt in range(3):
-        # After a lost race, read afresh: the cached answer is what the race was about.
-        cached = status_page_read_if_cached(username) if attempt == 0 else None
-        if cached is not None and (answer := _answer_unless_missing(username, cached)) is not None:
+        # After a lost race, read afresh: the cached answer is what the race was about. A name
+        # asked again is answered by the status read alone, whose statement costs a third of the
+        # request statement's (no job and event to prepare, no insert to plan around).
+        try:
+            known = status_page_read_cached(username) if attempt == 0 else None
+        except DatabaseError as error:
+            logger.error("could not read the queue for @%s: %s", username, error)
+            raise QueueUnavailable(f"Could not queue @{username}: the queue is not readable right now") from error
+        if known is not None and (answer := _answer_unless_missing(username, known)) is not None:
             return answer
         job = ProfileJob(username=username, source=source, priority=priority, stage="queued")
         try:

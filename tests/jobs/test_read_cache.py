@@ -152,11 +152,11 @@ def request_data(client, username: str, source: str = "api") -> dict:
 
 
 @pytest.mark.django_db
-def test_a_request_for_a_new_name_is_one_statement_and_asking_again_soon_none(
+def test_a_request_for_a_new_name_is_two_statements_and_asking_again_soon_none(
     anonymous, live_reads, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    # One statement for the request; the other query is the wake-up sent to a worker on commit.
-    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True):
+    # The status read, the request statement, and the wake-up sent to a worker on commit.
+    with django_assert_num_queries(3), django_capture_on_commit_callbacks(execute=True):
         assert request_data(anonymous, "brand.new")["profile_type"] == "new"
     with django_assert_num_queries(1):  # the insert ended what was known of the name: read once
         again = request_data(anonymous, "brand.new")

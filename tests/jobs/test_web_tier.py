@@ -208,6 +208,79 @@ def test_a_web_process_under_load_stays_within_its_pool_and_shrinks_back_to_the_
     assert web.is_running(), web.output()
 
 
+# --- Keep-alive connections are spread over the web processes -----------------------------------
+
+
+def web_process_pids(web: WebProcess) -> set[int]:
+    """The uvicorn processes of this web tier (runservice's children serving the port)."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and web.owns(int(entry)):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    if b"viralspot.web_process" in cmdline.read():
+                        pids.add(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def established_connections_by_pid(port: int, pids: set[int]) -> dict[int, int]:
+    """How many established connections to `port` each process holds (/proc/net/tcp, and the
+    sockets among each process's open files)."""
+    inodes = set()
+    with open("/proc/net/tcp") as table:
+        for line in list(table)[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if local_port == port and state == "01":  # ESTABLISHED, on the server's side
+                inodes.add(f"socket:[{inode}]")
+    held = {}
+    for pid in pids:
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            links = []
+        held[pid] = sum(1 for link in links if link in inodes)
+    return held
+
+
+def test_keep_alive_clients_that_connect_at_once_are_spread_over_every_web_process(start_web):
+    # One listening socket shared by the processes left whichever was awake accepting them all
+    # (measured: 100 of 100 in one process): the other one idled while clients queued.
+    web = start_web(WEB_WORKERS="2")
+    pids = wait_or_fail(lambda: len(found := web_process_pids(web)) == 2 and found, timeout=30,
+                        message="two web processes")
+    clients = [web.connect() for _ in range(60)]
+    try:
+        for client in clients:
+            status, _, _ = exchange(client, "GET", "/livez")
+            assert status == 200
+        held = established_connections_by_pid(web.port, pids)
+    finally:
+        for client in clients:
+            client.close()
+
+    assert sum(held.values()) == 60, held
+    # Spread by a hash of each client's port: 30 each on average; below 10 is a one-in-a-million.
+    assert min(held.values()) >= 10, held
+
+
+def test_a_web_process_that_dies_is_started_again(start_web):
+    web = start_web(WEB_WORKERS="2")
+    pids = wait_or_fail(lambda: len(found := web_process_pids(web)) == 2 and found, timeout=30,
+                        message="two web processes")
+    killed = min(pids)
+    os.kill(killed, 9)
+
+    again = wait_or_fail(lambda: len(found := web_process_pids(web)) == 2 and killed not in found and found,
+                         timeout=60, message="a new web process in place of the killed one")
+    assert len(again & pids) == 1
+    assert wait_or_fail(lambda: web.get("/livez", timeout=5)[0] == 200, timeout=30, message="/livez answering")
+    assert web.is_running(), web.output()
+    assert "starting it again" in web.output()
+
+
 # --- 2. A busy web process sheds load --------------------------------------------------------------
 
 QUEUE_TIMEOUT = 0.5

@@ -1,8 +1,10 @@
 """Run the whole service in the foreground: the ASGI web server and the django-q2 worker cluster.
 
-One Ctrl-C (or SIGTERM) stops both; if either dies, the other is stopped too, so a half-running
-service never looks healthy. The web server is uvicorn with WEB_WORKERS processes (uvloop and
-httptools: the fastest event loop and HTTP parser it supports).
+One Ctrl-C (or SIGTERM) stops both; if the worker cluster dies, the web is stopped too, so a
+half-running service never looks healthy. The web server is WEB_WORKERS uvicorn processes, each
+on a socket of its own sharing the port (SO_REUSEPORT: the kernel spreads connections evenly,
+viralspot/web_process.py); one that dies is restarted, unless it keeps dying. Where the system
+has no SO_REUSEPORT, uvicorn's own --workers runs them.
 """
 
 import signal
@@ -12,6 +14,12 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from viralspot.web_process import UVICORN_OPTIONS, reuse_port_supported
+
+# A web process that dies this many times within RESTART_WINDOW_SECONDS stops the service.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60
 
 
 class Command(BaseCommand):
@@ -26,13 +34,18 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, web_workers, web_only, **options):
         python = sys.executable
         workers = web_workers or settings.WEB_WORKERS
-        children = {
-            "web": subprocess.Popen([
+        if reuse_port_supported():
+            def start_web():
+                return subprocess.Popen([python, "-m", "viralspot.web_process", "--host", host, "--port", str(port)])
+
+            children = {f"web {number}": start_web() for number in range(1, workers + 1)}
+        else:
+            start_web = None
+            children = {"web": subprocess.Popen([
                 python, "-m", "uvicorn", "viralspot.asgi:application", "--host", host, "--port", str(port),
-                "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                "--timeout-graceful-shutdown", "5",
-            ]),
-        }
+                "--workers", str(workers), "--loop", UVICORN_OPTIONS["loop"], "--http", UVICORN_OPTIONS["http"],
+                "--no-access-log", "--timeout-graceful-shutdown", str(UVICORN_OPTIONS["timeout_graceful_shutdown"]),
+            ])}
         if not web_only:
             children["worker"] = subprocess.Popen([python, "manage.py", "qcluster"])
         what = "web" if web_only else "web + worker"
@@ -47,12 +60,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         exit_code = 0
+        restarts: list[float] = []
         while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    self.stderr.write(f"{name} exited with code {child.returncode}; stopping the service")
-                    exit_code = child.returncode or 1
-                    stopping = True
+            for name, child in list(children.items()):
+                if child.poll() is None or stopping:
+                    continue
+                now = time.monotonic()
+                restarts = [at for at in restarts if at > now - RESTART_WINDOW_SECONDS]
+                if name.startswith("web ") and start_web is not None and len(restarts) < MAX_RESTARTS:
+                    self.stderr.write(f"{name} exited with code {child.returncode}; starting it again")
+                    restarts.append(now)
+                    children[name] = start_web()
+                    continue
+                self.stderr.write(f"{name} exited with code {child.returncode}; stopping the service")
+                exit_code = child.returncode or 1
+                stopping = True
             time.sleep(0.5)
         for child in children.values():
             if child.poll() is None:
