@@ -184,8 +184,7 @@ def job_insert(job: TrackedJob, *, message: str = "Queued") -> None:
 
 
 def _first_event(job: TrackedJob, message: str) -> ProgressEvent:
-    return ProgressEvent(job_kind=job.job_kind, job_id=job.pk, status=job.status, stage=job.stage or "queued",
-                         percentage=0, message=message[:500], attempt=job.attempts, data={"started_at": None})
+    return _event_for(job, status=job.status, message=message, stage=job.stage or "queued", percentage=0)
 
 
 def job_insert_ctes(job: TrackedJob, *, message: str, only_if: str, returning: str) -> tuple[str, dict] | None:
@@ -223,14 +222,14 @@ def _job_insert_ctes_sql(model: type[TrackedJob], only_if: str, returning: str) 
     )
 
 
-def notify_event_sql(channel_placeholder: str, *, change: str = "") -> str:
+def notify_event_sql(channel_param: str, *, change: str = "") -> str:
     """The NOTIFY of the row `event` for the listeners: the event itself when it fits in a
     notification, else its id to read (jobs.streams). The channel is a statement parameter;
     `change` adds what the read cache may trust about the change (json_build_object arguments,
     e.g. "'change', 'progress'": jobs.read_cache.Change)."""
     envelope = "'id', event.id, 'kind', event.job_kind, 'job', event.job_id" + (f", {change}" if change else "")
     return (
-        f"pg_notify({channel_placeholder}::text, CASE WHEN octet_length(row_to_json(event)::text) < "
+        f"pg_notify({channel_param}::text, CASE WHEN octet_length(row_to_json(event)::text) < "
         f"{NOTIFY_PAYLOAD_LIMIT - 200} THEN json_build_object({envelope}, 'event', row_to_json(event)) "
         f"ELSE json_build_object({envelope}) END::text)"
     )

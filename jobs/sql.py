@@ -16,7 +16,7 @@ import time
 import psycopg
 from django.db import connection
 
-# psycopg parses a statement's placeholders once and keeps the result only for statements of
+# psycopg parses a statement's parameter markers once and keeps the result only for statements of
 # at most this many characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH); a longer one is
 # parsed on every execution (measured: 0.24 ms of a request's 1.2 for the request statement).
 PSYCOPG_CACHED_STATEMENT_LENGTH = 4096
