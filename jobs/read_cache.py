@@ -28,6 +28,7 @@ moment of asking (ages, ETAs move on).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import deque
@@ -218,9 +219,13 @@ class ChangeFeedCache:
         scope = getattr(value, "cache_scope", lambda: None)()
         with self._lock:
             if self.generation != since:
-                overtaken = [change for number, change in self._recent if number > since]
+                missed = self.generation - since
                 # Fewer recorded than announced: some fell out of the window, so assume the worst.
-                if len(overtaken) < self.generation - since or any(change.ends(scope) for change in overtaken):
+                # Otherwise the last `missed` recorded are the ones to check (numbers run on by
+                # one): counted from the end, not found by walking the whole window.
+                if missed > len(self._recent) or any(
+                    change.ends(scope) for _, change in itertools.islice(reversed(self._recent), missed)
+                ):
                     return
             self._drop(key)
             if len(self._entries) >= self.max_entries:

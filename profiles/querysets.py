@@ -221,9 +221,19 @@ class ContentQuerySet(QuerySet):
         return self.filter(username=username).order_by(*self.SORTS[sort_by])
 
 
+def status_page_cache_key(username: str) -> tuple[str, str]:
+    return ("profile-status", username)
+
+
 def status_page_read_cached(username: str) -> StatusPageRead:
     """status_page_read(), kept until the next job change is announced (jobs.read_cache)."""
     from jobs.read_cache import reads
 
-    return reads.get_or_read(("profile-status", username), lambda: status_page_read(username))
+    return reads.get_or_read(status_page_cache_key(username), lambda: status_page_read(username))
 
+
+def status_page_read_if_cached(username: str) -> StatusPageRead | None:
+    """The kept status_page_read() of `username`, or None (nothing is read)."""
+    from jobs.read_cache import reads
+
+    return reads.peek(status_page_cache_key(username))

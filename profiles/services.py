@@ -17,9 +17,10 @@ from profiles.querysets import (
     STATUS_LATEST_JOB_SQL,
     STATUS_PROFILE_SQL,
     StatusPageRead,
+    status_page_cache_key,
     status_page_read,
     status_page_read_from_row,
-    status_page_read_cached,
+    status_page_read_if_cached,
     status_page_select,
 )
 from profiles.selectors import profile_job_timing
@@ -95,25 +96,20 @@ def _queued_answer(job: ProfileJob, *, is_new: bool, durations: list[float]) -> 
 def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
     """Queue a profile unless it is fetched or queued already; the spec's four answers.
 
-    1. the status read (cached by jobs.read_cache until a change it shows) answers "exists"
-       and "already queued": the common case of a client asking again;
-    2. otherwise one statement on PostgreSQL reads the profile and the latest job again,
-       inserts the job if neither answers, and returns its place in line (queue_or_read). The
-       partial unique index on active rows decides races: of N simultaneous requests exactly
-       one INSERT goes in ("new"); the others insert nothing and read again, finding the
-       winner's job ("already_in_queue").
+    1. a status read still cached (jobs.read_cache: kept until a change it shows) answers
+       "exists" and "already queued" with no database work: a client asking again;
+    2. otherwise one statement on PostgreSQL reads the profile and the latest job, inserts the
+       job if neither answers, and returns its place in line (queue_or_read). A name nobody
+       asked for costs that one round trip, not a read first and then the statement: a storm
+       of new names waits on every statement. The partial unique index on active rows decides
+       races: of N simultaneous requests exactly one INSERT goes in ("new"); the others insert
+       nothing and read again, finding the winner's job ("already_in_queue").
     """
     username = normalize_username(username)
     priority = PRIORITY_BY_SOURCE[Source(source)]
     for attempt in range(3):
-        # After a lost race, read afresh: the cached answer is what the race was about. A name
-        # asked again is answered by the status read alone, whose statement costs a third of the
-        # request statement's (no job and event to prepare, no insert to plan around).
-        try:
-            known = status_page_read_cached(username) if attempt == 0 else None
-        except DatabaseError as error:
-            logger.error("could not read the queue for @%s: %s", username, error)
-            raise QueueUnavailable(f"Could not queue @{username}: the queue is not readable right now") from error
+        # After a lost race, not the cache: the cached answer is what the race was about.
+        known = status_page_read_if_cached(username) if attempt == 0 else None
         if known is not None and (answer := _answer_unless_missing(username, known)) is not None:
             return answer
         job = ProfileJob(username=username, source=source, priority=priority, stage="queued")
@@ -170,10 +166,12 @@ def queue_or_read(job: ProfileJob, *, message: str) -> tuple[StatusPageRead, boo
     since = reads.generation
     row = fetch_one_prepared(_queue_or_read_sql(inserts), {**params, "username": username, "now": timezone.now()})
     read = status_page_read_from_row(row)
+    # Kept for the status endpoint and the next request alike; put before job_inserted()
+    # announces the insert, which does not end it (a job does not wait behind itself).
+    reads.put(status_page_cache_key(username), read, since=since)
     if row[-1]:  # the job went in
         job_services.job_inserted(job, waiting_at=read.place_in_line)
         return read, True
-    reads.put(("profile-status", username), read, since=since)
     return read, False
 
 
