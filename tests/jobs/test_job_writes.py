@@ -513,3 +513,42 @@ def test_two_workers_racing_for_the_only_pending_job_never_both_get_it(transacti
         assert {results["a"][number], results["b"][number]} == {job.pk, None}
     assert ProgressEvent.objects.filter(stage="starting").count() == rounds  # one start per job
     assert set(ProfileJob.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_runs_its_generic_plan_from_its_first_execution():
+    from profiles.querysets import status_page_read
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    plans = []
+
+    def on_a_new_connection():  # a thread of its own opens one, as a pool does in a burst
+        try:
+            status_page_read("never.asked")
+            status_page_read("nor.this")
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                               "WHERE statement LIKE 'WITH profile%'")
+                plans.extend(cursor.fetchall())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=on_a_new_connection)
+    thread.start()
+    thread.join()
+
+    # PostgreSQL's own default would plan the first five executions afresh (custom plans).
+    assert plans == [(2, 0)]
+
+
+def test_a_url_that_chooses_its_own_plan_cache_mode_keeps_it(tmp_path):
+    from viralspot.env import database_from_url
+
+    chosen = database_from_url("postgres://h/db?options=-c%20plan_cache_mode%3Dauto", sqlite_dir=tmp_path)
+    default = database_from_url("postgres://h/db?options=-c%20work_mem%3D8MB", sqlite_dir=tmp_path)
+    unprepared = database_from_url("postgres://h/db", sqlite_dir=tmp_path, prepared_statements=False)
+
+    assert chosen["OPTIONS"]["options"] == "-c plan_cache_mode=auto"
+    assert default["OPTIONS"]["options"] == "-c work_mem=8MB -c plan_cache_mode=force_generic_plan"
+    assert "options" not in unprepared["OPTIONS"]
