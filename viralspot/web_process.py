@@ -51,7 +51,12 @@ def main(argv: list[str] | None = None) -> None:
 
     sock = listening_socket(args.host, args.port)
     server = uvicorn.Server(uvicorn.Config("viralspot.asgi:application", **UVICORN_OPTIONS))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn raises the SIGINT it was stopped with again once it has shut down gracefully;
+        # a requested stop is a clean exit, not a traceback on the terminal.
+        pass
 
 
 if __name__ == "__main__":

@@ -467,11 +467,11 @@ def test_a_web_process_borrows_from_a_pool_sized_by_the_settings(tmp_path):
     assert seen["web_threads"] == 7
 
 
-def test_a_web_process_pool_defaults_to_two_to_eight_connections(tmp_path):
+def test_a_web_process_pool_defaults_to_two_to_four_connections_and_four_threads(tmp_path):
     seen = booted({"VIRALSPOT_PROCESS": "web", "VAR_DIR": str(tmp_path)})
 
     pool = seen["default"]["OPTIONS"]["pool"]
-    assert (pool["min_size"], pool["max_size"], seen["web_threads"]) == (2, 8, 8)
+    assert (pool["min_size"], pool["max_size"], seen["web_threads"]) == (2, 4, 4)
 
 
 @pytest.mark.parametrize(("environment", "argv"), [
