@@ -10,22 +10,31 @@ from jobs import selectors, services
 from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok, validated
 from jobs.filters import GenerationJobFilter
 from jobs.models import BulkJob, GenerationJob
+from jobs.serializer_fields import QueryIntegerField, TextField, TextPatternField
 
 MAX_BULK_ITEMS = 50
+
+
+# Words, not markup or instructions: the tone goes into a model's prompt as it is.
+TONE_RE = r"^[^\W\d_][\w '&,-]*$"
 
 
 class GenerationJobInput(serializers.Serializer):
     """A generation brief; which fields are required depends on the mode."""
 
     mode = serializers.ChoiceField(choices=GenerationJob.Mode.choices)
-    topic = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
-    keyphrase = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    keywords = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, default=list, max_length=20
-    )
-    source_text = serializers.CharField(required=False, allow_blank=True, max_length=50_000, default="")
+    topic = TextField(required=False, allow_blank=True, max_length=300, default="")
+    keyphrase = TextField(required=False, allow_blank=True, max_length=100, default="")
+    keywords = serializers.ListField(child=TextField(max_length=60), required=False, default=list, max_length=20)
+    source_text = TextField(required=False, allow_blank=True, max_length=50_000, default="")
     word_count = serializers.IntegerField(min_value=100, max_value=5000, default=800)
-    tone = serializers.ChoiceField(choices=GenerationJob.Tone.choices, default=GenerationJob.Tone.INFORMATIVE)
+    # Any short tone in words ("friendly", "calm but firm"); known ones are listed in the schema.
+    tone = TextPatternField(
+        TONE_RE, max_length=40, default=GenerationJob.Tone.INFORMATIVE,
+        help_text="A short tone in words, e.g. " + ", ".join(GenerationJob.Tone.values) + " or friendly; "
+        "passed to the model verbatim, mapped to the nearest known tone by the offline writer.",
+        error_messages={"invalid": "tone must be a few words (letters, spaces, - ' & ,), at most 40 characters"},
+    )
 
     def validate(self, data):
         mode = data["mode"]
@@ -60,8 +69,8 @@ class JobListCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     class ListInput(serializers.Serializer):
-        limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-        offset = serializers.IntegerField(min_value=0, default=0)
+        limit = QueryIntegerField(min_value=1, max_value=100, default=20)
+        offset = QueryIntegerField(min_value=0, default=0)
 
     @extend_schema(request=GenerationJobInput, responses={201: envelope_schema("GenerationJobCreated"), 400: error_schema()})
     def post(self, request):
@@ -118,8 +127,8 @@ class JobEventsApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     class Input(serializers.Serializer):
-        after_id = serializers.IntegerField(min_value=0, default=0)
-        limit = serializers.IntegerField(min_value=1, max_value=1000, default=500)
+        after_id = QueryIntegerField(min_value=0, default=0)
+        limit = QueryIntegerField(min_value=1, max_value=1000, default=500)
 
     @extend_schema(parameters=[Input], responses={200: envelope_schema("GenerationJobEvents"), 404: error_schema()})
     def get(self, request, job_id):

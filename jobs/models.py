@@ -209,6 +209,9 @@ class GenerationJob(TrackedJob):
         SPIN = "spin"
 
     class Tone(models.TextChoices):
+        """The tones the offline composer writes (jobs.providers.llm.offline); any other tone is
+        accepted and mapped to one of them there."""
+
         INFORMATIVE = "informative"
         CASUAL = "casual"
         PROFESSIONAL = "professional"
@@ -225,7 +228,9 @@ class GenerationJob(TrackedJob):
     keywords = models.JSONField(default=list, blank=True)
     source_text = models.TextField(blank=True, default="")
     word_count = models.PositiveIntegerField(default=800)
-    tone = models.CharField(max_length=20, choices=Tone.choices, default=Tone.INFORMATIVE)
+    # Free text, as the spec has it ("friendly", "formal", "calm but firm"): a model is given it
+    # verbatim; the offline composer maps it to the nearest of the known tones (Tone).
+    tone = models.CharField(max_length=40, default=Tone.INFORMATIVE)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     stage_progress = models.FloatField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -25,15 +25,21 @@ def progress_stage(status: str, percentage: float) -> str:
     return stage
 
 
+# The spec's styling classes. It names no class for cancelled: it shares "warning" with paused
+# (stopped by someone, not broken, may be run again), where "error" would tell a user who
+# cancelled on purpose that something failed.
+STATUS_CATEGORIES = {
+    Status.PENDING: "waiting",
+    Status.PROCESSING: "active",
+    Status.COMPLETED: "success",
+    Status.FAILED: "error",
+    Status.PAUSED: "warning",
+    Status.CANCELLED: "warning",
+}
+
+
 def status_category(status: str) -> str:
-    return {
-        Status.PENDING: "active",
-        Status.PROCESSING: "active",
-        Status.COMPLETED: "finished",
-        Status.FAILED: "error",
-        Status.CANCELLED: "error",
-        Status.PAUSED: "paused",
-    }.get(status, "unknown")
+    return STATUS_CATEGORIES.get(status, "unknown")
 
 
 def competitor_document(competitor: ViralIdeasCompetitor) -> dict:

@@ -219,3 +219,9 @@ def test_spin_mode_keeps_the_order_of_the_source_paragraphs():
 
     assert -1 not in positions
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(("tone", "known"), [("friendly", "casual"), ("Formal", "professional"), ("witty", "humorous"),
+                                             ("calm but firm", "informative")])
+def test_a_tone_in_other_words_is_written_in_the_nearest_known_tone(tone, known):
+    assert write(brief(tone=tone)).markdown == write(brief(tone=known)).markdown

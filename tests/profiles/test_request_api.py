@@ -134,8 +134,9 @@ def test_request_without_source_defaults_to_frontend_with_high_priority(alice_cl
 
 
 @pytest.mark.django_db
-def test_unknown_source_is_refused_with_400_and_nothing_is_queued(alice_client):
-    response = alice_client.post(request_url("valid.user", "telepathy"))
+@pytest.mark.parametrize("query", ["?source=telepathy", "?source=", "?source=API%00"])
+def test_unknown_or_empty_source_is_refused_with_400_and_nothing_is_queued(alice_client, query):
+    response = alice_client.post(f"/api/profile/valid.user/request{query}")
 
     assert response.status_code == 400
     assert_error_shape(response.json(), "VALIDATION_ERROR")

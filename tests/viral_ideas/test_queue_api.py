@@ -269,7 +269,7 @@ def test_a_new_entry_answers_every_field_of_the_spec(anonymous):
     assert data["estimated_time_remaining"] is None
     assert data["can_be_cancelled"] is True
     assert data["can_be_rerun"] is False
-    assert data["status_category"] == "active"
+    assert data["status_category"] == "waiting"
     assert data["progress_stage"] == "not_started"
 
 
@@ -346,7 +346,7 @@ def test_a_finished_entry_reports_its_duration_schedule_and_that_it_can_be_rerun
     assert data["is_overdue"] is False
     assert data["can_be_cancelled"] is False
     assert data["can_be_rerun"] is True
-    assert data["status_category"] == "finished"
+    assert data["status_category"] == "success"
     assert data["progress_stage"] == "completed"
 
 
@@ -673,3 +673,16 @@ def test_check_existing_for_a_creator_never_analysed_is_a_404(anonymous):
 
     assert response.status_code == 404
     assert_error_shape(response.json(), "QUEUE_NOT_FOUND")
+
+
+@pytest.mark.parametrize(("status", "category"), [
+    ("pending", "waiting"), ("processing", "active"), ("completed", "success"), ("failed", "error"),
+    ("paused", "warning"),
+    # Not in the spec's map: stopped on purpose, like paused, not an error.
+    ("cancelled", "warning"),
+])
+def test_the_status_category_follows_the_specs_map(anonymous, status, category):
+    entry = create_entry(anonymous, f"sess-category-{status}")
+    ViralIdeasQueue.objects.filter(pk=entry.pk).update(status=status)
+
+    assert status_of(anonymous, entry.session_id)["status_category"] == category
