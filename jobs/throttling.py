@@ -5,6 +5,11 @@ rewrite the whole list on each request: O(rate) per request (a generous rate mad
 call slower than the query behind it), and two concurrent requests can overwrite each other's
 count. These keep a counter per fixed window, incremented atomically, and weigh the previous
 window by how much of it still overlaps the sliding period (the "sliding window counter").
+
+- Clients are told apart by jobs.client_address (X-Forwarded-For only from our own proxies).
+- The counters live in Django's default cache: Redis when REDIS_URL is set, shared by every
+  web process; otherwise this process's memory, so each web process counts on its own.
+- LoginAttempt counts failed sign-ins per username and per address in the same counters.
 """
 
 from __future__ import annotations
