@@ -16,19 +16,28 @@ from rest_framework.views import APIView
 
 from jobs.api_envelope import envelope_schema, error_schema, ok
 from jobs.models import WorkerHeartbeat
+from jobs.throttling import LoginAttempt
 
 WORKER_ALIVE_WITHIN = timedelta(minutes=3)
 
 
 class AuthTokenApi(APIView):
-    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+    """Exchange a username and password for an API token (`Authorization: Token …`).
+
+    Besides the anonymous budget of every call, failed sign-ins are limited per username and
+    per client address (LoginAttempt): 429 THROTTLED with Retry-After once either is spent.
+    """
 
     authentication_classes = []
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: envelope_schema("AuthTokenAnswer"), 400: error_schema()})
+    @extend_schema(request=AuthTokenSerializer,
+                   responses={200: envelope_schema("AuthTokenAnswer"), 400: error_schema(), 429: error_schema()})
     def post(self, request):
+        attempt = LoginAttempt.begin(request)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        if attempt is not None:
+            attempt.succeeded()
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         return ok({"token": token.key, "username": user.get_username(), "is_staff": user.is_staff})

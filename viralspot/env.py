@@ -1,5 +1,6 @@
 """Strict readers for environment variables: a bad value stops the boot with a clear message."""
 
+import ipaddress
 import os
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -56,6 +57,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated addresses or CIDR blocks, normalised ("10.0.0.1" → "10.0.0.1/32")."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or CIDR blocks, got {item!r}") from None
+    return networks
 
 
 def env_choice(name: str, default: str, choices: set[str]) -> str:

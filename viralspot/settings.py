@@ -14,6 +14,7 @@ from viralspot.env import (
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_str,
 )
 
@@ -153,10 +154,15 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# The throttles (jobs/throttling.py) count in this cache, all of them, sign-ins included.
 if REDIS_URL:
-    # Shared by every web process, so throttling counts one client once, not once per process.
+    # Shared by every web process, so throttling counts one client once, not once per process;
+    # its counters are INCR/DECR, atomic across processes.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
+    # Local memory: NOT shared. Each web process (WEB_WORKERS of them) counts on its own, so a
+    # client gets up to WEB_WORKERS times every budget, failed sign-ins included. Fine for one
+    # machine's embedded default; production with several web processes sets REDIS_URL.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,6 +201,22 @@ def _per_second(rate: str) -> float:
 if _per_second(API_ANON_RATE) > _per_second(API_USER_RATE):
     raise ImproperlyConfigured("API_ANON_RATE must not exceed API_USER_RATE (anonymous clients get the stricter budget)")
 
+# Who the client is (jobs/client_address.py). X-Forwarded-For is whatever the sender wrote, so
+# by default it is ignored and the client is the connection's peer (REMOTE_ADDR): believing it
+# let any client pick a fresh throttle bucket per request. Behind a reverse proxy, say which:
+# NUM_PROXIES: this many proxies always stand in front (DRF's meaning), whatever their address;
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+# TRUSTED_PROXIES: addresses/CIDRs of proxies whose X-Forwarded-For is believed; the client is
+# the right-most address of the chain that is not one of them.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
+# Failed sign-ins (POST /api/auth/token) within a sliding window, per username whatever the
+# address (one account guessed at from many addresses), and per client address whatever the
+# username (one address trying many accounts; higher, since an office or NAT shares one).
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 10, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,6 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "jobs.api_envelope.exception_handler",
+    # For DRF's own get_ident(), should anything call it: None would believe X-Forwarded-For.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "jobs.throttling.AnonThrottle",
         "jobs.throttling.UserThrottle",

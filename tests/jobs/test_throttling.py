@@ -1,74 +1,28 @@
 """Request throttles (jobs.throttling): sliding-window counters per client, local or in Redis.
 
-Rates: API_ANON_RATE / API_USER_RATE become REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] when the
-settings load, and DRF copies that dict into SimpleRateThrottle.THROTTLE_RATES when
-rest_framework.throttling is imported, so overriding the settings in a test changes nothing:
-the tests set the rates on the throttle class itself. The counters are chosen once per process
-(WindowCounterMixin.counters); each test starts with none, so no count leaks between tests.
-The clock is the throttles' own `timer`, replaced by one the test moves.
+Rates, the clock and the counters of these tests: see support/throttles.py.
 """
 
 from __future__ import annotations
 
-import uuid
+import threading
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
-from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 
-from jobs.throttling import AnonThrottle, CacheCounters, LocalCounters, WindowCounterMixin, _counters
-from support.redis_test_db import REDIS_TEST_URL, redis_client_or_skip
+from jobs.throttling import AnonThrottle, CacheCounters, LocalCounters, SlidingWindow, WindowCounterMixin, _counters
+from support.redis_test_db import REDIS_TEST_URL
+from support.throttles import (  # noqa: F401 (fixtures)
+    WINDOW_START, assert_throttled, clock, fresh_counters, rates, redis_cache, redis_prefix,
+)
 
-WINDOW_START = 60 * 29_000_000  # a whole minute, so offsets into the window are exact
-
-
-class Clock:
-    def __init__(self):
-        self.now = WINDOW_START + 10.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters(monkeypatch):
-    monkeypatch.setattr(WindowCounterMixin, "counters", None)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(clock))
-    return clock
-
-
-@pytest.fixture
-def rates(monkeypatch):
-    """Set the rates every throttle reads (see the module docstring for why not settings)."""
-
-    def set_rates(**rates):
-        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {
-            "anon": "100000/min", "user": "100000/min", "viral_queue_create": "100000/min", **rates,
-        })
-
-    return set_rates
+pytestmark = pytest.mark.usefixtures("fresh_counters")
 
 
 def status_of(client, username="throttled.one", **extra):
     return client.get(f"/api/profile/{username}/status", **extra)
-
-
-def assert_throttled(response, *, retry_after: int):
-    assert response.status_code == 429, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert body["error_code"] == "THROTTLED"
-    assert body["detail"] == f"Request was throttled. Expected available in {retry_after} seconds."
-    assert parse_datetime(body["timestamp"]) is not None
-    assert response["Retry-After"] == str(retry_after)
 
 
 # --- through the endpoints ------------------------------------------------------------------
@@ -127,6 +81,62 @@ def test_a_view_with_its_own_scope_refuses_past_its_own_rate(anonymous, rates, c
     assert answers == [400, 400]
     assert_throttled(refused, retry_after=50)
     assert status_of(anonymous).status_code == 200  # the global anonymous budget is untouched
+
+
+# --- who the client is: X-Forwarded-For only from configured proxies -----------------------------
+
+
+def queue_create(client, **extra):
+    """A DRF view (the plain-view status endpoint above is the other kind)."""
+    return client.post("/api/viral-ideas/queue", {}, format="json", **extra)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call, allowed", [(status_of, 200), (queue_create, 400)], ids=["plain-view", "drf-view"])
+def test_a_full_anonymous_bucket_stays_full_whatever_x_forwarded_for_says(anonymous, rates, clock, call, allowed):
+    rates(anon="3/min", user="5/min")
+    assert [call(anonymous).status_code for _ in range(3)] == [allowed] * 3
+
+    spoofed = [call(anonymous, HTTP_X_FORWARDED_FOR=forged) for forged in
+               ("198.51.100.1", "198.51.100.2, 198.51.100.3", "anything at all", "127.0.0.1")]
+
+    for refused in spoofed:
+        assert_throttled(refused, retry_after=50)
+
+
+@pytest.mark.django_db
+def test_behind_one_proxy_each_forwarded_client_has_a_bucket_of_its_own(anonymous, rates, clock, settings):
+    settings.NUM_PROXIES = 1
+    rates(anon="3/min", user="5/min")
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    first_client = [status_of(anonymous, HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy).status_code
+                    for _ in range(3)]
+
+    assert first_client == [200] * 3
+    assert_throttled(status_of(anonymous, HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy), retry_after=50)
+    # What the client wrote before our proxy appended its address changes nothing.
+    assert_throttled(status_of(anonymous, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1", **via_proxy),
+                     retry_after=50)
+    assert status_of(anonymous, HTTP_X_FORWARDED_FOR="198.51.100.2", **via_proxy).status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_trusted_proxies_only_a_request_from_one_of_them_is_counted_by_its_forwarded_address(
+    anonymous, rates, clock, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    rates(anon="3/min", user="5/min")
+    direct = {"REMOTE_ADDR": "203.0.113.5"}
+
+    # Straight from the internet, varying the header: one client, one bucket.
+    answers = [status_of(anonymous, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", **direct).status_code for n in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+    # Through our proxy, the forwarded address is the client: 203.0.113.5 is full, 198.51.100.1 is not.
+    assert status_of(anonymous, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    assert_throttled(status_of(anonymous, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.5"),
+                     retry_after=50)
 
 
 # --- the sliding window, on the throttle itself ---------------------------------------------------
@@ -209,28 +219,6 @@ def test_with_the_local_memory_cache_the_counts_stay_in_this_process(settings):
     assert isinstance(_counters(), LocalCounters)
 
 
-def redis_cache(prefix: str):
-    """A cache client of its own on Redis db 15: what one more web process would hold."""
-    from django.core.cache.backends.redis import RedisCache
-
-    return RedisCache(REDIS_TEST_URL, {"KEY_PREFIX": prefix})
-
-
-@pytest.fixture
-def redis_prefix(settings):
-    """Redis db 15 as the default cache, under a key prefix of this test's own; afterwards
-    only those keys are deleted (another test session may share the db)."""
-    client = redis_client_or_skip()
-    prefix = f"viralspot-throttle-test-{uuid.uuid4().hex[:8]}"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}}
-    yield prefix
-    keys = list(client.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def test_with_redis_two_processes_count_into_one_counter(redis_prefix):
     first_process, second_process = CacheCounters(redis_cache(redis_prefix)), CacheCounters(redis_cache(redis_prefix))
 
@@ -239,7 +227,7 @@ def test_with_redis_two_processes_count_into_one_counter(redis_prefix):
     second_process.increment("throttle_anon_192.0.2.7:100", ttl=121)
 
     wanted = ["throttle_anon_192.0.2.7:100", "throttle_anon_192.0.2.7:99"]
-    assert first_process.counts(wanted) == second_process.counts(wanted) == {"throttle_anon_192.0.2.7:100": 3}
+    assert [first_process.count(key) for key in wanted] == [second_process.count(key) for key in wanted] == [3, 0]
 
 
 def test_a_redis_counter_expires_after_the_two_windows_it_is_read_in(redis_prefix):
@@ -259,8 +247,8 @@ def test_local_counters_of_two_processes_count_apart():
     first_process.increment("throttle_anon_192.0.2.7:100", ttl=121)
     second_process.increment("throttle_anon_192.0.2.7:100", ttl=121)
 
-    assert first_process.counts(["throttle_anon_192.0.2.7:100"]) == {"throttle_anon_192.0.2.7:100": 2}
-    assert second_process.counts(["throttle_anon_192.0.2.7:100"]) == {"throttle_anon_192.0.2.7:100": 1}
+    assert first_process.count("throttle_anon_192.0.2.7:100") == 2
+    assert second_process.count("throttle_anon_192.0.2.7:100") == 1
 
 
 def throttle_in(counters, rate: str = "3/min"):
@@ -296,3 +284,43 @@ def test_with_the_redis_cache_the_endpoint_counts_in_redis(redis_prefix, anonymo
     assert other_process.get(f"throttle_anon_127.0.0.1:{window}") == 2
     other_process.incr(f"throttle_anon_127.0.0.1:{window}")  # its own request of the same client
     assert_throttled(status_of(anonymous), retry_after=50)
+
+
+# --- counting under concurrency -------------------------------------------------------------------
+
+
+def takes_allowed_in_parallel(counters, *, limit: int, threads: int, takes_each: int) -> int:
+    """How many of threads × takes_each simultaneous takes of one key a window of `limit` allows."""
+    window = SlidingWindow(limit, 60)
+    allowed = []
+    start = threading.Barrier(threads)
+
+    def take_many():
+        start.wait()
+        mine = sum(window.take(counters, "throttle_race_192.0.2.9", WINDOW_START + 10) is None for _ in range(takes_each))
+        allowed.append(mine)
+
+    workers = [threading.Thread(target=take_many) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(allowed)
+
+
+def test_with_redis_simultaneous_requests_of_two_processes_never_pass_more_than_the_limit(redis_prefix):
+    # Each thread a web process of its own: a Redis connection, no state shared but Redis.
+    class PerThreadCounters:
+        def __init__(self):
+            self.local = threading.local()
+
+        def __getattr__(self, name):
+            if not hasattr(self.local, "counters"):
+                self.local.counters = CacheCounters(redis_cache(redis_prefix))
+            return getattr(self.local.counters, name)
+
+    assert takes_allowed_in_parallel(PerThreadCounters(), limit=40, threads=8, takes_each=25) == 40
+
+
+def test_local_counters_never_pass_more_than_the_limit_to_simultaneous_requests():
+    assert takes_allowed_in_parallel(LocalCounters(), limit=40, threads=8, takes_each=25) == 40
