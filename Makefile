@@ -18,7 +18,9 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-# Local default: DEBUG on (a secret key is generated and kept in var/), SQLite in var/.
+# Local default: DEBUG on (a secret key is generated and kept in var/), SQLite in var/. DEBUG is
+# off unless set, so this sets it: `make run` is the local checkout, never production.
+run: export DEBUG ?= true
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_staff
@@ -26,8 +28,13 @@ run: venv
 	$(PY) manage.py runservice --host $(HOST) --port $(PORT)
 
 test: export DATABASE_URL := $(TEST_DATABASE_URL)
-test: export SECRET_KEY ?= test-only-secret-key
+# DEBUG off as in production, so the key must be as long as production's (≥ 50 characters).
+test: export SECRET_KEY ?= test-only-secret-key-long-enough-for-debug-off-not-for-production
 test: export DEBUG := false
+# Production's HTTPS defaults, off: the test client and the test web processes speak plain HTTP.
+test: export SECURE_SSL_REDIRECT := false
+test: export SESSION_COOKIE_SECURE := false
+test: export CSRF_COOKIE_SECURE := false
 test: export OFFLINE_PROVIDER_DELAY_SECONDS := 0
 test: export GENERATION_STEP_DELAY_SECONDS := 0
 # Every report written, so tests see each step (the folding of quick reports has its own tests).

@@ -61,8 +61,12 @@ def service_env(database_url: str, **overrides) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-only",
+        "SECRET_KEY": "bench-only-secret-key-long-enough-for-debug-off-not-for-production",
         "DEBUG": "false",
+        # Production's HTTPS defaults, off: the load clients speak plain HTTP to 127.0.0.1.
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         # Every request of the load clients comes from one address: the per-address throttles

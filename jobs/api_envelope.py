@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 
 import orjson
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import CSRFCheck
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,6 +38,56 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.error_code = error_code
         self.extra = extra
+
+
+# Deeper than any body we accept (a bulk request is 3 levels deep). Python's parser itself gives
+# up near a thousand levels with a RecursionError, which is no ValueError and so was a 500; and a
+# document a few hundred levels deep still parsed, then failed wherever it was walked again.
+JSON_MAX_DEPTH = 32
+
+# A lone UTF-16 surrogate ("\ud800" written as an escape; paired ones decode to one character)
+# can be stored neither in text nor in jsonb, and psycopg's UTF-8 encoding of it raises a
+# UnicodeEncodeError that no handler maps: refused with the rest of a malformed body.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class JSONBodyParser(JSONParser):
+    """DRF's JSON parser, refusing (400) what it let through as a 500: nesting too deep for
+    Python's parser or for us, and strings PostgreSQL cannot hold (lone surrogates).
+
+    A NUL in a string is left to the serializers: their fields refuse it by name ("Null
+    characters are not allowed."), and a value that reaches the database anyway is refused
+    there as a DataError, a 400 INVALID_INPUT (exception_handler).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            document = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(f"JSON parse error - nested more than {JSON_MAX_DEPTH} levels deep") from None
+        _refuse_unstorable(document)
+        return document
+
+
+def _refuse_unstorable(document) -> None:
+    """ParseError if `document` nests deeper than JSON_MAX_DEPTH or holds a lone surrogate.
+
+    Walked with a list, not by recursion: the walk must not fail the way the parser did.
+    """
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff)")
+        elif isinstance(value, (dict, list)):
+            if depth > JSON_MAX_DEPTH:
+                raise exceptions.ParseError(f"JSON parse error - nested more than {JSON_MAX_DEPTH} levels deep")
+            if isinstance(value, dict):
+                pending.extend((key, depth) for key in value)
+                pending.extend((item, depth + 1) for item in value.values())
+            else:
+                pending.extend((item, depth + 1) for item in value)
 
 
 def validated(serializer_class, data, **kwargs) -> dict:
@@ -100,6 +152,9 @@ def exception_handler(exc, context):
         )
         response["Retry-After"] = "30"
         return response
+    if isinstance(exc, exceptions.ParseError):
+        # A body that is no document at all (malformed, too deep): no field to name.
+        return Response(error_body(str(exc.detail), "MALFORMED_BODY"), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

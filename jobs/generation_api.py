@@ -79,7 +79,9 @@ class JobListCreateApi(APIView):
         return ok(selectors.generation_job_document(job), status_code=status.HTTP_201_CREATED,
                   message=f"{job.mode} article queued")
 
-    @extend_schema(parameters=[ListInput], responses={200: envelope_schema("GenerationJobList"), 401: error_schema()})
+    # Named by hand: drf-spectacular names both this list and a job's detail "api_jobs_retrieve".
+    @extend_schema(operation_id="api_jobs_list", parameters=[ListInput],
+                   responses={200: envelope_schema("GenerationJobList"), 401: error_schema()})
     def get(self, request):
         paging = validated(self.ListInput, request.query_params)
         filterset = GenerationJobFilter(request.query_params, queryset=GenerationJob.objects.for_list_page(request.user))

@@ -1,6 +1,27 @@
-"""OpenAPI for the endpoints drf-spectacular cannot see (plain Django views, see plain_api_view)."""
+"""OpenAPI for the endpoints drf-spectacular cannot see (plain Django views, see plain_api_view),
+and the names of the components it does see."""
 
 from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+
+
+class ViewNamedAutoSchema(AutoSchema):
+    """drf-spectacular's schema, naming a view's nested serializer after the view.
+
+    Every view keeps its input in a nested class called Input (the conventions' thin views), and
+    drf-spectacular names a component by the class name alone: the views' different Inputs all
+    became one component "Input", and all but one endpoint were documented with the wrong body.
+    ProfileBulkRequestApi.Input is now "ProfileBulkRequestApiInput"; top-level serializers keep
+    their names.
+    """
+
+    def get_serializer_name(self, serializer, direction):
+        name = super().get_serializer_name(serializer, direction)
+        outer, _, inner = type(serializer).__qualname__.rpartition(".")
+        if not outer or "<locals>" in outer or inner != name:
+            return name
+        return outer.rpartition(".")[2] + inner
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 

@@ -5,6 +5,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from viralspot.env import (
@@ -23,17 +24,31 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# On by default for a local checkout (as healthchecks does); production sets DEBUG=false and
-# must then provide SECRET_KEY.
-DEBUG = env_bool("DEBUG", True)
+# --- Security ----------------------------------------------------------------------------------
+# Off unless set: a process started without the variable (a forgotten line in a deployment) must
+# not show tracebacks and settings to the world. `make run` sets DEBUG=true for a local checkout.
+DEBUG = env_bool("DEBUG", False)
+
+# Django's own deploy check (security.W009) asks for this much: a shorter key can be guessed
+# offline from any signed value we hand out (session cookies, password-reset links).
+SECRET_KEY_MIN_LENGTH = 50
 
 
 def _secret_key() -> str:
     configured = env_str("SECRET_KEY")
+    if not DEBUG:
+        if not configured:
+            raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production).")
+        if len(configured) < SECRET_KEY_MIN_LENGTH or len(set(configured)) < 5 or configured.startswith("django-insecure"):
+            # The key itself is never printed: this message ends up in logs.
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is too weak for DEBUG off: it needs at least {SECRET_KEY_MIN_LENGTH} random characters "
+                f"(it has {len(configured)}) and must not be Django's django-insecure- placeholder. Make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
+        return configured
     if configured:
         return configured
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production).")
     # Local default: generated once and kept, so sessions and tokens survive restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -45,6 +60,61 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS. With DEBUG off production is assumed to be served over HTTPS (itself or behind a proxy
+# that terminates TLS), so each of these is on unless turned off: a plain-HTTP run with DEBUG
+# off (the tests, the bench) turns them off explicitly rather than production forgetting one.
+# A plain-HTTP request is redirected to https:// ...
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# ... except the probes, which a load balancer sends over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$"]
+# Browsers remember for this long to use HTTPS only (one year, what browsers' preload lists ask
+# for). Start lower (e.g. 3600) while first trying HTTPS: a browser cannot be told to forget.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Off: asking to be preloaded into browsers is a decision for whoever owns the domain, and
+# taking it back takes months.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Cookies that carry a sign-in or the CSRF secret are never sent over plain HTTP.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# The deploy check's one warning we answer by choice, not by a setting: preloading stays off
+# unless SECURE_HSTS_PRELOAD is set (see above), so its reminder (security.W021) is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """("HTTP_X_FORWARDED_PROTO", "https") from "X-Forwarded-Proto: https"; None when unset."""
+    if not raw.strip():
+        return None
+    name, separator, value = raw.partition(":")
+    if not separator or not name.strip() or not value.strip():
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER looks like 'X-Forwarded-Proto: https', got {raw!r}")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
+
+
+# Behind a proxy that terminates TLS every request arrives as plain HTTP; the proxy's header says
+# it came in over HTTPS (else SECURE_SSL_REDIRECT would redirect for ever). Set it only when the
+# proxy always sets (or strips) that header: otherwise a client can claim HTTPS itself.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env_str("SECURE_PROXY_SSL_HEADER"))
+
+# Content-Security-Policy (django-csp): the pages load only our own scripts, styles, images and
+# fonts, and talk only to us (live.js's fetches and event streams). No inline script or style
+# anywhere: the one inline script we do not write (Swagger UI's start-up, templates/drf_spectacular/)
+# carries the per-request nonce. Frames: none may show us (clickjacking), we show none.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +129,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "csp",
     "jobs",
     "profiles",
     "viral_ideas",
@@ -66,6 +137,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside ours, so the error pages ours answers carry the policy too.
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the database (sessions, users): input PostgreSQL cannot hold is a 400
+    # here, and a database that fails in a view is a 503 page (viralspot/middleware.py).
+    "viralspot.middleware.BadInputAndOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -223,9 +299,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # DRF's own, but a body too deep to parse or holding what PostgreSQL cannot store is a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "jobs.api_envelope.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, naming each view's nested Input after the view (they all collided as "Input").
+    "DEFAULT_SCHEMA_CLASS": "jobs.schema_hooks.ViewNamedAutoSchema",
     "EXCEPTION_HANDLER": "jobs.api_envelope.exception_handler",
     # For DRF's own get_ident(), should anything call it: None would believe X-Forwarded-For.
     "NUM_PROXIES": NUM_PROXIES,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.db import DatabaseError, DataError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from jobs.api_envelope import error_body, json_response
 from jobs.eta import describe_seconds
 from jobs.selectors import queue_dashboard
 
@@ -14,6 +20,8 @@ from jobs.selectors import queue_dashboard
 # page's partial (dashboard) and, with JavaScript off, <noscript> reloads the whole page.
 REFRESH_SECONDS = 5
 DASHBOARD_FAILURES_SHOWN = 10
+
+logger = logging.getLogger(__name__)
 
 
 def render_live(request, template: str, partial: str, context: dict):
@@ -90,12 +98,17 @@ def dashboard(request):
     return render_live(request, "dashboard.html", "_dashboard_live.html", context)
 
 
-def _wants_json(request) -> bool:
+def wants_json(request) -> bool:
+    """Whether the request is the API's (answered in the JSON envelope) rather than a page's."""
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+# What the API's answers say too (jobs/api_envelope.py): a client waits this long before retrying.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
 def not_found(request, exception=None):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"success": False, "detail": "Not found.", "error_code": "NOT_FOUND", "timestamp": timezone.now().isoformat()},
             status=404,
@@ -103,8 +116,36 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def bad_request_page() -> HttpResponse:
+    """The 400 page, rendered without the request: nothing of the bad request is read again."""
+    return HttpResponse(loader.render_to_string("400.html"), status=400)
+
+
+def database_error_response(request, error: DatabaseError) -> HttpResponse:
+    """A database error as the API answers it: DataError (a value refused) 400, any other 503."""
+    if isinstance(error, DataError):
+        if wants_json(request):
+            return json_response(error_body("A value in the request cannot be stored or searched for.", "INVALID_INPUT"),
+                                 status_code=400)
+        return bad_request_page()
+    logger.error("database error in %s %s", request.method, request.path, exc_info=error)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if wants_json(request):
+        return json_response(error_body("The database is not available right now; please retry shortly.",
+                                        "SERVICE_UNAVAILABLE"), status_code=503, headers=headers)
+    # Rendered without the request: its context processors would read the session and the user,
+    # which is the database again.
+    page = loader.render_to_string("503.html", {"retry_after": DATABASE_RETRY_AFTER_SECONDS})
+    return HttpResponse(page, status=503, headers=headers)
+
+
 def server_error(request):
-    if _wants_json(request):
+    # Django calls this inside its `except`: a database error raised outside a view (a session
+    # saved by its middleware on the way out) is answered like one raised in a view.
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        return database_error_response(request, error)
+    if wants_json(request):
         return JsonResponse(
             {"success": False, "detail": "Internal server error.", "error_code": "INTERNAL_ERROR",
              "timestamp": timezone.now().isoformat()},

@@ -436,7 +436,7 @@ def boot(env_overrides: dict, *argv: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"VIRALSPOT_PROCESS", "DB_POOL"}
            and not k.startswith(("DB_POOL_", "DB_CONN_", "WEB_"))}
     # PostgreSQL settings, never connected to: booting does not open a connection.
-    env.update(DATABASE_URL="postgres://app@db.invalid:5432/viral", SECRET_KEY="boot-test", DEBUG="false")
+    env.update(DATABASE_URL="postgres://app@db.invalid:5432/viral", SECRET_KEY="boot-test-" * 8, DEBUG="false")
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-c", PRINT_DATABASE, *argv],
