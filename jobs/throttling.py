@@ -242,10 +242,15 @@ class LoginAttempt:
 
     @classmethod
     def begin(cls, request) -> LoginAttempt | None:
-        """The attempt, counted; Throttled (429) when its username or address failed too often.
-        None for a request without both a username and a password: it cannot guess anything."""
+        """The attempt of an API request, counted; Throttled (429) when its username or address
+        failed too often. None for a request without both a username and a password: it cannot
+        guess anything."""
         data = request.data if hasattr(request.data, "get") else {}
-        username, password = data.get("username"), data.get("password")
+        return cls.begin_with(request, data.get("username"), data.get("password"))
+
+    @classmethod
+    def begin_with(cls, request, username, password) -> LoginAttempt | None:
+        """begin() for credentials read elsewhere (the sign-in forms of the pages and admin)."""
         if not username or not password:
             return None
         attempt = cls(request, str(username))

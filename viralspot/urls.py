@@ -1,9 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jobs.api import AuthTokenApi, HealthApi
 from viralspot import views
+from viralspot.sign_in import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+# Both sign-in forms count failures with the API's (viralspot.sign_in).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # Most-called first: Django tries the patterns in order, and pollers call the API all day.
 urlpatterns = [
@@ -16,6 +21,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("viralspot.page_urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+         name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -171,3 +171,47 @@ def post_sign_in(web, username: str) -> int:
         return response.status
     finally:
         conn.close()
+
+
+# --- the pages' and the admin's sign-in forms share the buckets ------------------------------------------
+
+
+def sign_in_on_page(client, path: str, username: str, password: str):
+    return client.post(path, {"username": username, "password": password})
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_the_sign_in_pages_are_refused_past_the_limit_and_say_when_to_try_again(client, staff, limits, path):
+    limits(per_username=3, per_address=100)
+
+    failures = [sign_in_on_page(client, path, "staff", "wrong") for _ in range(3)]
+    refused = sign_in_on_page(client, path, "staff", "staff-password-1")  # right, but too late
+
+    assert all(page.status_code == 200 and "Too many failed sign-ins" not in page.content.decode()
+               for page in failures)
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Too many failed sign-ins. Try again in" in refused.content.decode()
+
+
+def test_failures_on_the_page_count_against_the_api_and_the_other_way_round(client, anonymous, staff, limits):
+    limits(per_username=4, per_address=100)
+
+    sign_in_on_page(client, "/accounts/login/", "staff", "wrong")
+    sign_in_on_page(client, "/admin/login/", "staff", "wrong")
+    assert sign_in(anonymous, "staff", "wrong").status_code == 400
+    assert sign_in(anonymous, "staff", "wrong").status_code == 400
+
+    assert sign_in(anonymous, "staff", "staff-password-1").status_code == 429
+    assert "Too many failed sign-ins" in sign_in_on_page(client, "/admin/login/", "staff", "staff-password-1").content.decode()
+
+
+def test_a_successful_sign_in_on_the_page_clears_the_username_s_failures(client, staff, limits):
+    limits(per_username=3, per_address=100)
+    for _ in range(2):
+        sign_in_on_page(client, "/accounts/login/", "staff", "wrong")
+
+    assert sign_in_on_page(client, "/accounts/login/", "staff", "staff-password-1").status_code == 302
+    client.logout()
+    for _ in range(2):
+        sign_in_on_page(client, "/accounts/login/", "staff", "wrong")
+    assert sign_in_on_page(client, "/accounts/login/", "staff", "staff-password-1").status_code == 302
