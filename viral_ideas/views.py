@@ -41,7 +41,8 @@ def keep_owner_token(request, entry: ViralIdeasQueue) -> None:
     over the session itself. The entry row still stores only the token's hash.
     """
     if entry.owner_token:
-        request.session[OWNER_TOKENS_KEY] = {**request.session.get(OWNER_TOKENS_KEY, {}), str(entry.pk): entry.owner_token}
+        tokens = request.session.get(OWNER_TOKENS_KEY, {})
+        request.session[OWNER_TOKENS_KEY] = {**tokens, str(entry.pk): entry.owner_token}
 
 
 def may_write(request, entry: ViralIdeasQueue) -> bool:
