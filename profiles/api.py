@@ -6,7 +6,7 @@ import logging
 
 from django.db import DatabaseError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from jobs.api_envelope import (
@@ -19,6 +19,7 @@ from jobs.api_envelope import (
     plain_api_view,
     validated,
 )
+from jobs.permissions import CHANGE_PROFILE_JOBS, staff_with_permission
 from jobs.throttling import AnonThrottle, UserThrottle
 from profiles import selectors, services
 from profiles.filters import ContentFilter
@@ -109,9 +110,10 @@ def _latest_job_or_404(username: str) -> ProfileJob:
 
 
 class ProfileCancelApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with_permission(CHANGE_PROFILE_JOBS)]
 
-    @extend_schema(request=None, responses={200: envelope_schema("ProfileCancelAnswer"), 409: error_schema()})
+    @extend_schema(request=None, responses={200: envelope_schema("ProfileCancelAnswer"), 401: error_schema(), 403: error_schema(),
+                                            404: error_schema(), 409: error_schema()})
     def post(self, request, username):
         username = clean_username(username)
         services.profile_job_cancel(job=_latest_job_or_404(username), by=request.user.get_username())
@@ -119,9 +121,10 @@ class ProfileCancelApi(APIView):
 
 
 class ProfileRetryApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with_permission(CHANGE_PROFILE_JOBS)]
 
-    @extend_schema(request=None, responses={200: envelope_schema("ProfileRetryAnswer"), 409: error_schema()})
+    @extend_schema(request=None, responses={200: envelope_schema("ProfileRetryAnswer"), 401: error_schema(), 403: error_schema(),
+                                            404: error_schema(), 409: error_schema()})
     def post(self, request, username):
         username = clean_username(username)
         services.profile_job_retry(job=_latest_job_or_404(username), by=request.user.get_username())

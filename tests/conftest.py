@@ -1,7 +1,9 @@
 """Personas and factories shared by every test.
 
 Personas: alice (creator), bob (another creator), staff, anonymous — each with an API client
-that authenticates the way real clients do (a token in the Authorization header).
+that authenticates the way real clients do (a token in the Authorization header). `staff` is a
+console operator: staff holding the permissions the admin's job operations need. Beside them,
+`staff_without_permissions` (staff whom the admin refuses) and `superuser`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -37,9 +40,26 @@ def bob(django_user_model):
     return django_user_model.objects.create_user("bob", password="bob-password-1")
 
 
+# What the admin's job operations (cancel, retry, process now) ask of staff: jobs.permissions.
+JOB_OPERATOR_PERMISSIONS = (("profiles", "change_profilejob"), ("viral_ideas", "change_viralideasqueue"))
+
+
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
+    user = django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
+    for app_label, codename in JOB_OPERATOR_PERMISSIONS:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user
+
+
+@pytest.fixture
+def staff_without_permissions(django_user_model):
+    return django_user_model.objects.create_user("staff.viewer", password="viewer-password-1", is_staff=True)
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("superuser", "superuser@example.com", "superuser-password-1")
 
 
 @pytest.fixture
@@ -60,6 +80,16 @@ def bob_client(bob):
 @pytest.fixture
 def staff_client(staff):
     return _client_for(staff)
+
+
+@pytest.fixture
+def staff_without_permissions_client(staff_without_permissions):
+    return _client_for(staff_without_permissions)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from jobs.admin import (
 )
 from viral_ideas.models import ViralAnalysisResult, ViralIdeasCompetitor, ViralIdeasQueue
 from viral_ideas.selectors import OVERDUE_AFTER_MINUTES
-from viral_ideas.services import viral_entry_cancel, viral_entry_process_now, viral_entry_rerun
+from viral_ideas.services import viral_entry_cancel, viral_entry_may_write, viral_entry_process_now, viral_entry_rerun
 
 
 class CompetitorInline(ReadOnlyInline):
@@ -70,8 +70,8 @@ class ViralIdeasQueueAdmin(TrackedJobAdmin):
         *TrackedJobAdmin.timing_fields, "django_q_task",
     )
     fieldsets = (
-        (None, {"fields": ("id", "session_id", "primary_username", "status_badge", "priority", "submitted_at",
-                           "updated_at")}),
+        (None, {"fields": ("id", "session_id", "primary_username", "owner", "status_badge", "priority",
+                           "submitted_at", "updated_at")}),
         ("Strategy", {"fields": ("content_strategy_display", "analysis_settings_display")}),
         ("Progress", {"fields": ("progress_bar", "stage", "progress_message", "started_processing_at",
                                  "estimated_completion", *TrackedJobAdmin.timing_fields)}),
@@ -85,6 +85,12 @@ class ViralIdeasQueueAdmin(TrackedJobAdmin):
         return super().get_queryset(request).annotate(
             active_competitors=Count("competitors", filter=Q(competitors__is_active=True))
         )
+
+    def has_change_permission(self, request, obj=None):
+        # The API's and the pages' ownership rule too, so the three entry points cannot drift
+        # apart (for staff it asks for the same model permission as the admin itself).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or viral_entry_may_write(entry=obj, user=request.user))
 
     def cancel_job(self, request, job) -> None:
         viral_entry_cancel(entry=job, by=self.acting_as(request))

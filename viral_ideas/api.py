@@ -1,8 +1,20 @@
 """Viral-ideas endpoints: one APIView per operation.
 
 Like the original, creating and reading entries needs no account (the session_id, or the
-entry's UUID, is the client's handle; anonymous calls are throttled); processing on demand is
-for staff.
+entry's UUID, is the client's handle; anonymous calls are throttled), and every read stays open
+to anyone. Changing an entry (cancel, rerun, add or remove a competitor) is for its owner and
+staff (viral_ideas.services.viral_entry_may_write):
+
+- created while signed in (token or session), the entry belongs to that account;
+- created anonymously, the creation answer carries `owner_token`, once; send it back in the
+  `X-Owner-Token` header to change the entry (only its SHA-256 is stored: a lost token cannot
+  be recovered, and the entry is then staff's alone);
+- anyone else gets 403 NOT_ENTRY_OWNER. Not 404: entry ids are public (queue-status lists them,
+  the status answer shows them), so hiding that an entry exists would protect nothing and only
+  make a missing header look like a wrong id.
+
+Processing on demand (`…/process`, `process-pending`) is for staff holding
+viral_ideas.change_viralideasqueue, the permission the admin's operations need.
 """
 
 from __future__ import annotations
@@ -13,12 +25,13 @@ import uuid
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.views import APIView
 
 from jobs.api_envelope import ApiError, envelope_schema, error_schema, ok, validated
 from jobs.eta import recent_durations
+from jobs.permissions import CHANGE_VIRAL_ENTRIES, staff_with_permission
 from jobs.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from profiles.models import Content
 from profiles.services import InvalidUsername, normalize_username
@@ -42,6 +55,33 @@ def entry_or_error(queue_id: str) -> ViralIdeasQueue:
         raise ApiError("Queue entry not found", status_code=404, error_code="QUEUE_NOT_FOUND",
                        troubleshooting="Check the id returned when the entry was created")
     return entry
+
+
+OWNER_TOKEN_PARAMETER = OpenApiParameter(
+    services.OWNER_TOKEN_HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="The owner_token answered when the entry was created without an account. Not needed by the "
+                "account that created the entry, nor by staff.",
+)
+
+
+def writable_entry_or_error(request, queue_id: str) -> ViralIdeasQueue:
+    """The entry, if the caller may change it: 400 for a bad id, 404 for none, 403 for a non-owner."""
+    entry = entry_or_error(queue_id)
+    try:
+        services.viral_entry_check_write(entry=entry, user=request.user,
+                                         owner_token=request.headers.get(services.OWNER_TOKEN_HEADER))
+    except services.NotEntryOwner:
+        raise ApiError(
+            "Only the entry's creator or staff may change it", status_code=403, error_code="NOT_ENTRY_OWNER",
+            troubleshooting=f"Sign in as the account that created the entry, or send the owner_token of the creation "
+                            f"answer in the {services.OWNER_TOKEN_HEADER} header",
+        ) from None
+    return entry
+
+
+def acting_as(request) -> str:
+    """Who the job's history names for a change (an anonymous owner is known by the token only)."""
+    return request.user.get_username() or "owner token"
 
 
 def clean_session_id(raw: str) -> str:
@@ -74,6 +114,22 @@ class AnalysisSettingsInput(serializers.Serializer):
     include_transcripts = serializers.BooleanField(required=False)
 
 
+class QueueCreatedOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    session_id = serializers.CharField()
+    primary_username = serializers.CharField()
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    competitors = serializers.ListField(child=serializers.CharField())
+    status_url = serializers.CharField()
+    owner_token = serializers.CharField(
+        allow_null=True,
+        help_text="Only for an entry created without an account, and only in this answer: send it in the "
+                  "X-Owner-Token header to cancel, rerun or edit the entry. null when the entry belongs to the "
+                  "signed-in account.",
+    )
+
+
 def entry_created(entry: ViralIdeasQueue) -> dict:
     return {
         "id": str(entry.pk),
@@ -83,6 +139,7 @@ def entry_created(entry: ViralIdeasQueue) -> dict:
         "submitted_at": entry.submitted_at,
         "competitors": list(entry.competitors.filter(is_active=True).values_list("competitor_username", flat=True)),
         "status_url": f"/api/viral-ideas/queue/{entry.session_id}",
+        "owner_token": entry.owner_token,
     }
 
 
@@ -107,7 +164,8 @@ class QueueCreateApi(APIView):
                 raise serializers.ValidationError({"selected_competitors": "choose at least one competitor other than the creator"})
             return data
 
-    @extend_schema(request=Input, responses={201: envelope_schema("ViralQueueCreated"), 400: error_schema(), 409: error_schema()})
+    @extend_schema(request=Input, responses={201: envelope_schema("ViralQueueCreated", QueueCreatedOutput()),
+                                             400: error_schema(), 409: error_schema()})
     def post(self, request):
         data = validated(self.Input, request.data)
         try:
@@ -121,6 +179,7 @@ class QueueCreateApi(APIView):
                 auto_rerun_enabled=data["auto_rerun_enabled"],
                 rerun_frequency_hours=data["rerun_frequency_hours"],
                 selection_method=data["selection_method"],
+                owner=request.user,
             )
         except services.SessionAlreadyUsed as error:
             raise ApiError(
@@ -141,10 +200,11 @@ class QueueStatusApi(APIView):
 
 
 class QueueProcessApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with_permission(CHANGE_VIRAL_ENTRIES)]
 
     @extend_schema(request=None, responses={200: envelope_schema("ViralProcessStarted"), 400: error_schema(),
-                                            404: error_schema(), 409: error_schema()})
+                                            401: error_schema(), 403: error_schema(), 404: error_schema(),
+                                            409: error_schema()})
     def post(self, request, queue_id):
         entry = entry_or_error(queue_id)
         if not entry.primary_username:
@@ -200,16 +260,20 @@ class QueueProcessApi(APIView):
 
 
 class QueueCancelApi(APIView):
-    @extend_schema(request=None, responses={200: envelope_schema("ViralCancelled"), 409: error_schema()})
+    @extend_schema(request=None, parameters=[OWNER_TOKEN_PARAMETER],
+                   responses={200: envelope_schema("ViralCancelled"), 400: error_schema(), 403: error_schema(),
+                              404: error_schema(), 409: error_schema()})
     def post(self, request, queue_id):
-        entry = services.viral_entry_cancel(entry=entry_or_error(queue_id), by=request.user.get_username() or "session")
+        entry = services.viral_entry_cancel(entry=writable_entry_or_error(request, queue_id), by=acting_as(request))
         return ok(selectors.entry_status(entry.session_id), message="Analysis cancelled")
 
 
 class QueueRerunApi(APIView):
-    @extend_schema(request=None, responses={200: envelope_schema("ViralRerun"), 409: error_schema()})
+    @extend_schema(request=None, parameters=[OWNER_TOKEN_PARAMETER],
+                   responses={200: envelope_schema("ViralRerun"), 400: error_schema(), 403: error_schema(),
+                              404: error_schema(), 409: error_schema()})
     def post(self, request, queue_id):
-        entry = services.viral_entry_rerun(entry=entry_or_error(queue_id), by=request.user.get_username() or "session")
+        entry = services.viral_entry_rerun(entry=writable_entry_or_error(request, queue_id), by=acting_as(request))
         return ok(selectors.entry_status(entry.session_id), message=f"Run {entry.total_runs + 1} queued")
 
 
@@ -218,9 +282,11 @@ class CompetitorAddApi(APIView):
         username = UsernameField()
         selection_method = serializers.ChoiceField(choices=ViralIdeasCompetitor.SelectionMethod.choices, default="manual")
 
-    @extend_schema(request=Input, responses={201: envelope_schema("ViralCompetitorAdded"), 400: error_schema()})
+    @extend_schema(request=Input, parameters=[OWNER_TOKEN_PARAMETER],
+                   responses={201: envelope_schema("ViralCompetitorAdded"), 400: error_schema(), 403: error_schema(),
+                              404: error_schema()})
     def post(self, request, queue_id):
-        entry = entry_or_error(queue_id)
+        entry = writable_entry_or_error(request, queue_id)
         data = validated(self.Input, request.data)
         try:
             competitor = services.viral_competitor_add(entry=entry, username=data["username"],
@@ -231,9 +297,11 @@ class CompetitorAddApi(APIView):
 
 
 class CompetitorRemoveApi(APIView):
-    @extend_schema(request=None, responses={200: envelope_schema("ViralCompetitorRemoved"), 404: error_schema()})
+    @extend_schema(request=None, parameters=[OWNER_TOKEN_PARAMETER],
+                   responses={200: envelope_schema("ViralCompetitorRemoved"), 400: error_schema(), 403: error_schema(),
+                              404: error_schema()})
     def delete(self, request, queue_id, username):
-        entry = entry_or_error(queue_id)
+        entry = writable_entry_or_error(request, queue_id)
         try:
             competitor = services.viral_competitor_remove(entry=entry, username=username)
         except InvalidUsername as error:
@@ -273,9 +341,10 @@ class QueueOverviewApi(APIView):
 
 
 class ProcessPendingApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with_permission(CHANGE_VIRAL_ENTRIES)]
 
-    @extend_schema(request=None, responses={200: envelope_schema("ViralProcessPending")})
+    @extend_schema(request=None, responses={200: envelope_schema("ViralProcessPending"), 401: error_schema(),
+                                            403: error_schema()})
     def post(self, request):
         outcome = services.viral_process_pending()
         return ok({"status": "processing_started", **outcome, "timestamp": timezone.now()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -45,6 +46,16 @@ class ViralIdeasQueue(TrackedJob):
     finished_at = models.DateTimeField(null=True, blank=True, db_column="completed_at")
     estimated_completion = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who may change the entry besides staff (viral_ideas.services.viral_entry_may_write): the
+    # account that created it, or else whoever holds the owner token answered once at creation.
+    # Only the token's SHA-256 is kept, so the table never holds a usable token. Neither is set
+    # on entries older than ownership: those are staff's alone.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="viral_entries"
+    )
+    # Nullable rather than blank: adding it is then a plain ADD COLUMN on SQLite too, where a
+    # table rebuild would trip over the viral_queue_summary view that reads the table.
+    owner_token_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = ViralIdeasQueueQuerySet.as_manager()
 

@@ -13,3 +13,7 @@ class ViralIdeasQueueQuerySet(TrackedJobQuerySet):
         return self.filter(
             auto_rerun_enabled=True, next_scheduled_run__lte=now, status__in=["completed", "failed"]
         )
+
+    def for_ownership_check(self) -> QuerySet:
+        """Only what viral_entry_may_write reads (the pages ask it beside the status read)."""
+        return self.only("id", "owner_id", "owner_token_hash")

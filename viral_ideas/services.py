@@ -1,8 +1,15 @@
-"""Write side of viral ideas: entries, competitors, processing on demand, cancel and reruns."""
+"""Write side of viral ideas: entries, competitors, processing on demand, cancel and reruns.
+
+Who may call the entry services is decided in one place, viral_entry_may_write: every entry
+point (API, pages, admin) asks it before writing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jobs import services as job_services
+from jobs.permissions import CHANGE_VIRAL_ENTRIES, is_staff_with
 from jobs.services import JobStateError
 from profiles.services import normalize_username
 from viral_ideas.models import ViralIdeasCompetitor, ViralIdeasQueue
@@ -24,6 +32,43 @@ class SessionAlreadyUsed(Exception):
     def __init__(self, entry: ViralIdeasQueue):
         super().__init__(f"session_id {entry.session_id!r} already has an entry")
         self.entry = entry
+
+
+class NotEntryOwner(Exception):
+    """The caller is neither the entry's owner nor staff allowed to change entries (API: 403)."""
+
+
+# The HTTP header that carries an anonymous creator's owner token (API and OpenAPI schema).
+OWNER_TOKEN_HEADER = "X-Owner-Token"
+
+
+def hash_owner_token(token: str) -> str:
+    """What is stored of an owner token. A plain SHA-256 suffices: the token is 256 random
+    bits, so there is nothing to guess that a slow, salted hash would protect."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def viral_entry_may_write(*, entry: ViralIdeasQueue, user=None, owner_token: str | None = None) -> bool:
+    """Whether this caller may cancel, rerun, process or edit the competitors of `entry`.
+
+    Staff who may change entries in the admin may change any entry; otherwise only the owner:
+    the account that created it, or (for an entry created without an account) whoever presents
+    its owner token. An entry from before ownership (neither set) is staff's alone.
+    """
+    if is_staff_with(user, CHANGE_VIRAL_ENTRIES):
+        return True
+    if entry.owner_id is not None:
+        return bool(user is not None and user.is_authenticated and user.pk == entry.owner_id)
+    if entry.owner_token_hash and owner_token:
+        # Constant time, so the answer's timing says nothing about how much of a guess was right.
+        return hmac.compare_digest(entry.owner_token_hash, hash_owner_token(owner_token))
+    return False
+
+
+def viral_entry_check_write(*, entry: ViralIdeasQueue, user=None, owner_token: str | None = None) -> None:
+    """Raise NotEntryOwner unless viral_entry_may_write allows the caller."""
+    if not viral_entry_may_write(entry=entry, user=user, owner_token=owner_token):
+        raise NotEntryOwner(f"Only the creator of entry {entry.pk} or staff may change it")
 
 
 def session_id_problem(raw: str) -> str | None:
@@ -49,8 +94,17 @@ def viral_entry_create(
     auto_rerun_enabled: bool = False,
     rerun_frequency_hours: int = 24,
     selection_method: str = ViralIdeasCompetitor.SelectionMethod.MANUAL,
+    owner=None,
 ) -> ViralIdeasQueue:
-    """Queue an analysis of a creator against competitors; workers pick it up by priority."""
+    """Queue an analysis of a creator against competitors; workers pick it up by priority.
+
+    `owner` is the signed-in account that asks, if any. Without one the entry gets an owner
+    token instead: the returned instance carries it as `owner_token`, the only time it exists
+    in the clear (the row keeps its hash), so the caller must hand it to the client now.
+    """
+    if owner is not None and not owner.is_authenticated:
+        owner = None
+    owner_token = None if owner is not None else secrets.token_urlsafe(32)
     primary = normalize_username(primary_username)
     names = []
     for raw in competitors:
@@ -68,6 +122,8 @@ def viral_entry_create(
                 auto_rerun_enabled=auto_rerun_enabled,
                 rerun_frequency_hours=rerun_frequency_hours,
                 stage="queued",
+                owner=owner,
+                owner_token_hash=hash_owner_token(owner_token) if owner_token else None,
             )
             ViralIdeasCompetitor.objects.bulk_create(
                 ViralIdeasCompetitor(queue=entry, competitor_username=name, selection_method=selection_method)
@@ -79,6 +135,7 @@ def viral_entry_create(
         if existing is None:
             raise
         raise SessionAlreadyUsed(existing) from None
+    entry.owner_token = owner_token
     return entry
 
 

@@ -6,6 +6,7 @@ import math
 import secrets
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,28 @@ def new_session_id() -> str:
     return f"web-{secrets.token_hex(8)}"
 
 
+# Session key of the owner tokens of the entries this browser created without an account.
+OWNER_TOKENS_KEY = "viral_owner_tokens"
+
+
+def keep_owner_token(request, entry: ViralIdeasQueue) -> None:
+    """Remember an anonymous creation's owner token in the browser's session.
+
+    A page visitor has nowhere else to keep it, and the session is already the credential that
+    stands for this browser: whoever could read the token from the session store could take
+    over the session itself. The entry row still stores only the token's hash.
+    """
+    if entry.owner_token:
+        tokens = request.session.get(OWNER_TOKENS_KEY, {})
+        request.session[OWNER_TOKENS_KEY] = {**tokens, str(entry.pk): entry.owner_token}
+
+
+def may_write(request, entry: ViralIdeasQueue) -> bool:
+    """The one ownership rule (services.viral_entry_may_write), with the token this browser kept."""
+    owner_token = request.session.get(OWNER_TOKENS_KEY, {}).get(str(entry.pk))
+    return services.viral_entry_may_write(entry=entry, user=request.user, owner_token=owner_token)
+
+
 def viral_new(request):
     form = ViralIdeasForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -36,7 +59,9 @@ def viral_new(request):
             primary_username=form.cleaned_data["primary_username"],
             competitors=form.cleaned_data["competitors"],
             content_strategy=form.content_strategy(),
+            owner=request.user,
         )
+        keep_owner_token(request, entry)
         messages.success(request, f"Analysis queued for @{entry.primary_username}.")
         return redirect("viral-progress", session_id=entry.session_id)
     return render(request, "viral_ideas/new.html", {"form": form})
@@ -49,7 +74,12 @@ def viral_progress(request, session_id):
         raise Http404("No analysis with this session id")
     active = state["status"] in ACTIVE
     estimated = state["estimated_completion"]
+    # Only a visitor who may cancel sees the button (the ownership read only when it could show).
+    can_cancel = state["can_be_cancelled"] and may_write(
+        request, ViralIdeasQueue.objects.for_ownership_check().get(pk=state["id"])
+    )
     context = {
+        "can_cancel": can_cancel,
         "state": state,
         "active": active,
         "strategy": state["full_content_strategy"] or {},
@@ -66,6 +96,8 @@ def viral_progress(request, session_id):
 @require_POST
 def viral_cancel(request, session_id):
     entry = get_object_or_404(ViralIdeasQueue, session_id=session_id)
+    if not may_write(request, entry):
+        raise PermissionDenied("Only the analysis's creator or staff may cancel it")
     by = request.user.get_username() if request.user.is_authenticated else "the progress page"
     try:
         services.viral_entry_cancel(entry=entry, by=by)

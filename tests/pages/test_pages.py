@@ -6,12 +6,14 @@ offline Instagram provider reading files written by `write_account`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from rest_framework.test import APIClient
 
 from jobs.errors import RetryableJobError
 from jobs.models import BulkJob, GenerationJob
@@ -518,6 +520,57 @@ def test_cancelling_an_analysis_from_its_page(client):
     entry.refresh_from_db()
     assert entry.status == "cancelled"
     assert 'data-field="status">cancelled<' in page and "Cancel analysis" not in page and REFRESH not in page
+
+
+def test_another_browser_sees_no_cancel_button_and_cannot_cancel(client):
+    client.post("/viral-ideas/new", viral_form())
+    entry = ViralIdeasQueue.objects.get()
+    stranger = Client()
+
+    page = html(stranger.get(f"/viral-ideas/{entry.session_id}/"))
+    refused = stranger.post(f"/viral-ideas/{entry.session_id}/cancel")
+
+    assert 'data-field="status">pending<' in page and "Cancel analysis" not in page
+    assert refused.status_code == 403
+    assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "pending"
+    assert "Cancel analysis" in html(client.get(f"/viral-ideas/{entry.session_id}/"))
+
+
+def test_a_signed_in_creators_analysis_is_cancelled_by_them_or_staff_only(alice, bob, staff):
+    login(alice).post("/viral-ideas/new", viral_form())
+    entry = ViralIdeasQueue.objects.get()
+    assert entry.owner == alice and entry.owner_token_hash is None
+
+    assert "Cancel analysis" not in html(login(bob).get(f"/viral-ideas/{entry.session_id}/"))
+    assert login(bob).post(f"/viral-ideas/{entry.session_id}/cancel").status_code == 403
+    assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "pending"
+
+    assert "Cancel analysis" in html(login(staff).get(f"/viral-ideas/{entry.session_id}/"))
+    login(staff).post(f"/viral-ideas/{entry.session_id}/cancel")
+    assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "cancelled"
+
+
+def test_staff_without_the_change_permission_cannot_cancel_from_the_page(alice, staff_without_permissions):
+    login(alice).post("/viral-ideas/new", viral_form())
+    entry = ViralIdeasQueue.objects.get()
+    viewer = login(staff_without_permissions)
+
+    assert "Cancel analysis" not in html(viewer.get(f"/viral-ideas/{entry.session_id}/"))
+    assert viewer.post(f"/viral-ideas/{entry.session_id}/cancel").status_code == 403
+    assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "pending"
+
+
+def test_the_page_keeps_the_owner_token_in_the_session_and_the_entry_only_its_hash(client):
+    client.post("/viral-ideas/new", viral_form())
+    entry = ViralIdeasQueue.objects.get()
+
+    token = client.session["viral_owner_tokens"][str(entry.pk)]
+    assert entry.owner is None
+    assert entry.owner_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    # The API accepts the page's token too: one rule for both.
+    api = APIClient()
+    api.credentials(HTTP_X_OWNER_TOKEN=token)
+    assert api.post(f"/api/viral-ideas/queue/{entry.pk}/cancel").status_code == 200
 
 
 def test_a_finished_analysis_links_its_results_and_stops_refreshing(client, write_account):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jobs.services import job_claim, job_report_progress
+from support.owners import creator_client
 from viral_ideas.models import ViralIdeasCompetitor, ViralIdeasQueue
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,10 @@ def queue_body(session_id: str, primary: str = "planted_creator", competitors=("
 def create_entry(client, session_id: str, **kwargs) -> ViralIdeasQueue:
     response = client.post("/api/viral-ideas/queue", queue_body(session_id, **kwargs), format="json")
     assert response.status_code == 201, response.content
-    return ViralIdeasQueue.objects.get(pk=response.json()["data"]["id"])
+    data = response.json()["data"]
+    entry = ViralIdeasQueue.objects.get(pk=data["id"])
+    entry.owner_token = data["owner_token"]  # as the creation's own instance carries it (creator_client)
+    return entry
 
 
 def when(value: str | None) -> datetime | None:
@@ -439,8 +443,9 @@ def test_the_view_row_extracts_the_strategy_and_counts_active_and_all_competitor
 
 def test_removing_a_competitor_deactivates_it_and_keeps_the_row(anonymous):
     entry = create_entry(anonymous, "sess-remove", competitors=["comp_alpha", "comp_bravo"])
+    creator = creator_client(entry)
 
-    response = anonymous.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
+    response = creator.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
 
     assert response.status_code == 200
     data = response.json()["data"]
@@ -459,12 +464,13 @@ def test_removing_a_competitor_deactivates_it_and_keeps_the_row(anonymous):
 
 def test_adding_a_removed_competitor_again_reactivates_the_same_row(anonymous):
     entry = create_entry(anonymous, "sess-readd", competitors=["comp_alpha", "comp_bravo"])
+    creator = creator_client(entry)
     original = ViralIdeasCompetitor.objects.get(queue=entry, competitor_username="comp_bravo")
     ViralIdeasCompetitor.objects.filter(pk=original.pk).update(processing_status="failed")
-    anonymous.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
+    creator.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/competitors", {"username": "@Comp_Bravo"},
-                              format="json")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/competitors", {"username": "@Comp_Bravo"},
+                            format="json")
 
     assert response.status_code == 201
     assert response.json()["data"]["username"] == "comp_bravo"
@@ -479,9 +485,10 @@ def test_adding_a_removed_competitor_again_reactivates_the_same_row(anonymous):
 
 def test_adding_a_new_competitor_creates_an_active_row_with_its_selection_method(anonymous):
     entry = create_entry(anonymous, "sess-add", competitors=["comp_alpha"])
+    creator = creator_client(entry)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/competitors",
-                              {"username": "comp_delta", "selection_method": "suggested"}, format="json")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/competitors",
+                            {"username": "comp_delta", "selection_method": "suggested"}, format="json")
 
     assert response.status_code == 201
     row = ViralIdeasCompetitor.objects.get(queue=entry, competitor_username="comp_delta")
@@ -491,9 +498,10 @@ def test_adding_a_new_competitor_creates_an_active_row_with_its_selection_method
 
 def test_the_creator_cannot_be_added_as_a_competitor(anonymous):
     entry = create_entry(anonymous, "sess-add-self", competitors=["comp_alpha"])
+    creator = creator_client(entry)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/competitors", {"username": "planted_creator"},
-                              format="json")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/competitors", {"username": "planted_creator"},
+                            format="json")
 
     assert response.status_code == 400
     assert_error_shape(response.json(), "VALIDATION_ERROR")
@@ -502,10 +510,11 @@ def test_the_creator_cannot_be_added_as_a_competitor(anonymous):
 
 def test_removing_a_competitor_that_is_not_active_is_a_404(anonymous):
     entry = create_entry(anonymous, "sess-remove-twice", competitors=["comp_alpha", "comp_bravo"])
-    anonymous.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
+    creator = creator_client(entry)
+    creator.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
 
-    again = anonymous.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
-    unknown = anonymous.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/never_added")
+    again = creator.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/comp_bravo")
+    unknown = creator.delete(f"/api/viral-ideas/queue/{entry.pk}/competitors/never_added")
 
     assert again.status_code == 404 and unknown.status_code == 404
     assert_error_shape(again.json(), "COMPETITOR_NOT_FOUND")
@@ -532,8 +541,9 @@ def test_entry_operations_answer_400_for_a_bad_id_and_404_for_an_unknown_one(ano
 
 def test_a_pending_entry_can_be_cancelled_once(anonymous):
     entry = create_entry(anonymous, "sess-cancel")
+    creator = creator_client(entry)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
 
     assert response.status_code == 200
     data = response.json()["data"]
@@ -542,16 +552,17 @@ def test_a_pending_entry_can_be_cancelled_once(anonymous):
     assert data["can_be_rerun"] is True
     assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "cancelled"
 
-    again = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
+    again = creator.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
     assert again.status_code == 409
     assert_error_shape(again.json(), "INVALID_STATE")
 
 
 def test_a_processing_entry_can_be_cancelled(anonymous):
     entry = create_entry(anonymous, "sess-cancel-running")
+    creator = creator_client(entry)
     job_claim(ViralIdeasQueue, job_id=entry.pk)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/cancel")
 
     assert response.status_code == 200
     assert ViralIdeasQueue.objects.get(pk=entry.pk).status == "cancelled"
@@ -559,8 +570,9 @@ def test_a_processing_entry_can_be_cancelled(anonymous):
 
 def test_a_pending_entry_cannot_be_rerun(anonymous):
     entry = create_entry(anonymous, "sess-rerun-pending")
+    creator = creator_client(entry)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
+    response = creator.post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
 
     assert response.status_code == 409
     assert_error_shape(response.json(), "INVALID_STATE")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from jobs.runner import run_jobs
+from support.owners import creator_client
 from viral_ideas import tasks
 from viral_ideas.models import ViralAnalysisResult, ViralIdeasQueue
 from viral_ideas.services import viral_entry_create, viral_entry_rerun
@@ -172,7 +173,7 @@ def test_rerunning_a_finished_entry_makes_it_pending_and_the_next_run_is_recurri
     run_all()
     first = ViralAnalysisResult.objects.get(queue=entry)
 
-    response = anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
+    response = creator_client(entry).post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
 
     assert response.status_code == 200
     data = response.json()["data"]
@@ -198,7 +199,7 @@ def test_results_answer_the_latest_run_unless_a_run_is_asked_for(anonymous, writ
     plant(write_account)
     entry = make_entry("sess-results-runs")
     run_all()
-    anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
+    creator_client(entry).post(f"/api/viral-ideas/queue/{entry.pk}/rerun")
     run_all()
 
     latest = anonymous.get(f"/api/viral-analysis/{entry.pk}/results").json()["data"]
@@ -221,7 +222,7 @@ def test_a_failed_entry_can_be_rerun_after_its_data_appears(anonymous, write_acc
     assert entry.status == "failed"
 
     plant(write_account)
-    assert anonymous.post(f"/api/viral-ideas/queue/{entry.pk}/rerun").status_code == 200
+    assert creator_client(entry).post(f"/api/viral-ideas/queue/{entry.pk}/rerun").status_code == 200
     run_all()
 
     entry.refresh_from_db()
