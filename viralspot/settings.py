@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jobs.schema_hooks.add_plain_view_paths",
+        "jobs.schema_hooks.add_stream_paths",
+        "jobs.schema_hooks.document_common_answers",
     ],
 }
 
