@@ -1,5 +1,6 @@
 """Hooks into django-q2's worker processes (no domain logic here)."""
 
+import logging
 import os
 
 from django.db.backends.signals import connection_created
@@ -7,6 +8,8 @@ from django.dispatch import receiver
 from django_q.signals import post_spawn, pre_execute
 
 from jobs import runner
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(pre_execute)
@@ -16,12 +19,16 @@ def remember_current_task(sender, func=None, task=None, **kwargs):
 
 @receiver(post_spawn)
 def announce_worker(sender, proc_name=None, **kwargs):
-    from jobs.services import worker_beat
+    """A worker process starts: say who it is, recover what dead processes of this host left
+    running (a crashed cluster, a killed sibling), and start beating (jobs.runner.liveness)."""
+    from jobs.services import recover_jobs_of_dead_local_processes, worker_announce
 
     try:
-        worker_beat()
-    except Exception:  # the database may still be starting; the sweeper beats again
-        pass
+        worker_announce()
+        recover_jobs_of_dead_local_processes()
+    except Exception:  # the database may still be starting; the liveness thread beats and sweeps
+        logger.warning("worker start-up recovery failed", exc_info=True)
+    runner.liveness.start()
 
 
 @receiver(connection_created)
