@@ -38,6 +38,9 @@ def run_claimed_job(job: TrackedJob) -> str | None:
         if not progress.completed:
             progress.complete()
         return job.status
+    except WorkerStopping:
+        _hand_back_now(job, reason=f"Worker {job.worker_name} was stopped during '{job.stage}'")
+        raise
     except JobInterrupted as interruption:
         logger.info("%s job %s stopped: %s", job.job_kind, job.pk, interruption.reason)
         job.refresh_from_db(fields=["status"])  # cancelled, or someone else's now
@@ -70,6 +73,24 @@ def _hand_back_later(job: TrackedJob, error: BaseException) -> None:
     liveness.hand_back_later(job, reason=f"Worker {job.worker_name} lost the database during '{job.stage}'")
     connection.close()  # unusable; the next task opens a new one
     return None
+
+
+class WorkerStopping(SystemExit):
+    """SIGTERM in a worker process: stop now (an idle worker exits, a busy one hands its job back)."""
+
+
+def stop_worker(signum, frame):
+    liveness.stop()
+    raise WorkerStopping(0)
+
+
+def _hand_back_now(job: TrackedJob, *, reason: str) -> None:
+    """The process is stopping: give the job back rather than leave it to a sweeper."""
+    try:
+        connection.close()  # the signal may have interrupted a statement on it
+        services.job_hand_back(job, reason=reason, error_code="WORKER_STOPPED")
+    except Exception:  # the database is away too: the sweeper or the next start recovers it
+        logger.warning("%s job %s could not be handed back while stopping", job.job_kind, job.pk, exc_info=True)
 
 
 class WorkerLiveness:

@@ -660,9 +660,10 @@ def job_recover(job: TrackedJob, *, why: str = "stopped responding") -> str | No
     return new_status
 
 
-def job_hand_back(job: TrackedJob, *, reason: str) -> bool:
+def job_hand_back(job: TrackedJob, *, reason: str, error_code: str = "DATABASE_LOST") -> bool:
     """Give a claimed job back to the queue without spending its attempt: its worker lost the
-    database mid-job and could not end the attempt (called once the database answers again).
+    database mid-job and could not end the attempt (called once the database answers again),
+    or was stopped (WORKER_STOPPED).
 
     Guarded by the claim token like every worker write: if the sweeper recovered the job
     meanwhile, or it was cancelled, nothing changes. True when the job went back to the queue.
@@ -674,10 +675,10 @@ def job_hand_back(job: TrackedJob, *, reason: str) -> bool:
             attempts=F("attempts") - 1,
             stage="queued",
             progress_percentage=0,
-            progress_message="Handed back after its worker lost the database; waiting for a worker",
+            progress_message=f"Handed back ({error_code}); waiting for a worker",
             next_attempt_at=timezone.now(),
             heartbeat_at=None,
-            error_code="DATABASE_LOST",
+            error_code=error_code,
             error_stage=job.stage,
             error_retryable=True,
             **job.attempt_field_defaults(),
@@ -687,7 +688,7 @@ def job_hand_back(job: TrackedJob, *, reason: str) -> bool:
             return False
         job.status = statuses.pending
         record_event(job, status=statuses.pending, stage="queued", percentage=0,
-                     message=f"{reason}; handed back (attempt not counted)", data={"error_code": "DATABASE_LOST"})
+                     message=f"{reason}; handed back (attempt not counted)", data={"error_code": error_code})
         job.attempts -= 1
         job_wake_workers(job.job_kind)
     logger.warning("%s job %s handed back: %s", job.job_kind, job.pk, reason)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -29,6 +30,32 @@ def announce_worker(sender, proc_name=None, **kwargs):
     except Exception:  # the database may still be starting; the liveness thread beats and sweeps
         logger.warning("worker start-up recovery failed", exc_info=True)
     runner.liveness.start()
+    # Stop at once on SIGTERM, handing back the job being run (jobs.runner.WorkerStopping).
+    signal.signal(signal.SIGTERM, runner.stop_worker)
+
+
+def keep_the_sentinel_through_sigterm() -> None:
+    """In the qcluster process: the sentinel (and the pusher and monitor it forks) ignore SIGTERM
+    and are stopped by the cluster process, as django-q2 does with SIGINT.
+
+    django-q2 lets the sentinel die of SIGTERM. When a whole process group gets it (systemd,
+    docker stop, a terminal), the sentinel dies while it waits on the stop Event, and the
+    cluster process's handler then blocks for ever in stop_event.set(): multiprocessing's
+    Condition.notify waits for every sleeper, dead ones too. `make run` killed it after 20 s.
+    The workers the sentinel forks get their own handler when they start (announce_worker).
+    """
+    from django_q.cluster import Sentinel
+
+    start = Sentinel.start
+    if getattr(start, "ignores_sigterm", False):
+        return
+
+    def start_ignoring_sigterm(self):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        start(self)
+
+    start_ignoring_sigterm.ignores_sigterm = True
+    Sentinel.start = start_ignoring_sigterm
 
 
 @receiver(connection_created)
