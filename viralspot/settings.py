@@ -284,7 +284,8 @@ PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25,
 WAKE_UP_COALESCE_SECONDS = env_float("WAKE_UP_COALESCE_SECONDS", 0.05, minimum=0)
 
 # --- Profiles ----------------------------------------------------------------------------------
-# A PROCESSING profile job whose heartbeat is older than this is presumed dead and recovered.
+# Backstop for a worker that still beats while its job is stuck: a PROCESSING profile job that has
+# not reported for this long is recovered (a lost worker is noticed by WORKER_HEARTBEAT_TIMEOUT_SECONDS).
 PROFILE_JOB_TIMEOUT_SECONDS = env_int("PROFILE_JOB_TIMEOUT_SECONDS", 300, minimum=1)
 PROFILE_REELS_LIMIT = env_int("PROFILE_REELS_LIMIT", 50, minimum=1)
 # A finished profile requested again within this window answers "recently_completed".
