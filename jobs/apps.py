@@ -1,3 +1,5 @@
+import sys
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -11,3 +13,5 @@ class JobsConfig(AppConfig):
         from jobs.schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self)
+        if "qcluster" in sys.argv:
+            signals.keep_the_sentinel_through_sigterm()

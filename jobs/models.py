@@ -160,13 +160,21 @@ class ProgressEvent(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """Last sign of life of each worker process, for /healthz and the dashboard."""
+    """Last sign of life of each worker process: beaten every few seconds by a thread of its own
+    (jobs.runner.WorkerLiveness), whatever its job is doing, so a silent worker means a lost one."""
 
+    # host:pid, as a job's worker_name says which process owns it.
     worker_name = models.CharField(max_length=200, unique=True)
+    host = models.CharField(max_length=200, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    # When the process started: a later process that reuses the pid is another worker.
+    started_at = models.DateTimeField(null=True, blank=True)
     beat_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "worker_heartbeats"
+        # The sweeper looks for silent workers every few seconds.
+        indexes = [models.Index(fields=["beat_at"], name="worker_heartbeat_beat_idx")]
 
     def __str__(self) -> str:
         return f"{self.worker_name} @ {self.beat_at:%H:%M:%S}"

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -623,11 +623,11 @@ def job_process_now(job: TrackedJob, *, by: str = "staff") -> str:
                       group=f"jobs.{job.job_kind}")
 
 
-def job_recover(job: TrackedJob) -> str | None:
+def job_recover(job: TrackedJob, *, why: str = "stopped responding") -> str | None:
     """Hand back a job whose worker stopped sending heartbeats (crashed, killed, lost)."""
     statuses = job.job_statuses
     now = timezone.now()
-    text = f"Worker {job.worker_name or '?'} stopped responding during '{job.stage}'"
+    text = f"Worker {job.worker_name or '?'} {why} during '{job.stage}'"
     error_fields = {
         job.job_error_field: text, "error_code": "WORKER_LOST", "error_stage": job.stage, "error_retryable": True,
     }
@@ -660,16 +660,127 @@ def job_recover(job: TrackedJob) -> str | None:
     return new_status
 
 
-def sweep_stale_jobs() -> dict[str, int]:
-    """Recover jobs whose heartbeat is older than their kind's timeout, and wake due retries."""
+def job_hand_back(job: TrackedJob, *, reason: str, error_code: str = "DATABASE_LOST") -> bool:
+    """Give a claimed job back to the queue without spending its attempt: its worker lost the
+    database mid-job and could not end the attempt (called once the database answers again),
+    or was stopped (WORKER_STOPPED).
+
+    Guarded by the claim token like every worker write: if the sweeper recovered the job
+    meanwhile, or it was cancelled, nothing changes. True when the job went back to the queue.
+    """
+    statuses = job.job_statuses
+    with transaction.atomic():
+        updated = _guarded(job).update(
+            status=statuses.pending,
+            attempts=F("attempts") - 1,
+            stage="queued",
+            progress_percentage=0,
+            progress_message=f"Handed back ({error_code}); waiting for a worker",
+            next_attempt_at=timezone.now(),
+            heartbeat_at=None,
+            error_code=error_code,
+            error_stage=job.stage,
+            error_retryable=True,
+            **job.attempt_field_defaults(),
+            **{job.job_error_field: reason[:500]},
+        )
+        if not updated:
+            return False
+        job.status = statuses.pending
+        record_event(job, status=statuses.pending, stage="queued", percentage=0,
+                     message=f"{reason}; handed back (attempt not counted)", data={"error_code": error_code})
+        job.attempts -= 1
+        job_wake_workers(job.job_kind)
+    logger.warning("%s job %s handed back: %s", job.job_kind, job.pk, reason)
+    return True
+
+
+def sweep_lost_jobs() -> int:
+    """Recover the running jobs whose worker is lost; how many were recovered.
+
+    A job is lost when its worker process has not beaten for WORKER_HEARTBEAT_TIMEOUT_SECONDS
+    (killed, its machine gone), or, as a backstop for a worker that beats while its job is
+    stuck, when the job itself has not reported for its kind's timeout. One indexed query per
+    kind (status leads an index of every job table; few jobs are running). Any number of
+    sweepers may run at once: job_recover is guarded by the claim token, so each lost job is
+    recovered once.
+    """
     now = timezone.now()
-    summary = {"recovered": 0, "woken": 0}
+    silent_workers = WorkerHeartbeat.objects.filter(
+        beat_at__lt=now - timedelta(seconds=settings.WORKER_HEARTBEAT_TIMEOUT_SECONDS)
+    ).values("worker_name")
+    recovered = 0
+    for model in job_models().values():
+        stuck_since = now - timedelta(seconds=model.job_timeout_seconds())
+        running = model.objects.filter(status=model.job_statuses.processing)
+        for job in running.filter(Q(worker_name__in=silent_workers) | Q(heartbeat_at__lt=stuck_since)):
+            stuck = job.heartbeat_at is not None and job.heartbeat_at < stuck_since
+            if job_recover(job, why="stopped responding" if stuck else "stopped beating"):
+                recovered += 1
+    return recovered
+
+
+def recover_jobs_of_dead_local_processes() -> int:
+    """At a worker's start: recover the running jobs owned by processes of this host that are
+    gone (no such pid, a zombie, or a later process that reuses the pid); how many.
+
+    A cluster restarted after a crash finds its predecessors' jobs at once instead of waiting
+    for their heartbeats to go silent.
+    """
+    host = socket.gethostname()
+    recovered = 0
+    for model in job_models().values():
+        running = model.objects.filter(status=model.job_statuses.processing, worker_name__startswith=f"{host}:")
+        for job in running:
+            pid = job.worker_name.rsplit(":", 1)[1]
+            if not pid.isdigit() or _process_still_runs(int(pid), since=job.attempt_started_at):
+                continue
+            if job_recover(job, why="died (its process is gone)"):
+                recovered += 1
+    return recovered
+
+
+def _process_still_runs(pid: int, *, since) -> bool:
+    """Whether process `pid` of this host is alive and was started before `since` (so it is the
+    process that claimed the job then, not a later one that reuses the pid)."""
+    if pid == os.getpid():
+        return since is None or process_started_at(pid) is None or process_started_at(pid) <= since
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: alive
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False  # killed, not yet reaped by its parent
+    except (OSError, IndexError):
+        pass
+    started = process_started_at(pid)
+    return since is None or started is None or started <= since + timedelta(seconds=1)
+
+
+def process_started_at(pid: int):
+    """When process `pid` started (Linux /proc; None elsewhere), to the clock tick."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as system:
+            boot = next(int(line.split()[1]) for line in system if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    from datetime import datetime, timezone as dt_timezone
+
+    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=dt_timezone.utc)
+
+
+def sweep_stale_jobs() -> dict[str, int]:
+    """The scheduled sweep: recover lost jobs, wake due retries, drop old progress events."""
+    now = timezone.now()
+    summary = {"recovered": sweep_lost_jobs(), "woken": 0}
     for kind, model in job_models().items():
         statuses = model.job_statuses
-        cutoff = now - timedelta(seconds=model.job_timeout_seconds())
-        for job in model.objects.filter(status=statuses.processing, heartbeat_at__lt=cutoff):
-            if job_recover(job):
-                summary["recovered"] += 1
         due = model.objects.filter(status=statuses.pending, next_attempt_at__lte=now).count()
         if due:
             with transaction.atomic():
@@ -681,9 +792,24 @@ def sweep_stale_jobs() -> dict[str, int]:
 
 
 def worker_beat(worker_name: str | None = None) -> None:
-    WorkerHeartbeat.objects.update_or_create(
-        worker_name=(worker_name or worker_identity())[:200], defaults={"beat_at": timezone.now()}
-    )
+    """This worker process is alive (one UPDATE; the row is made on the first beat)."""
+    now = timezone.now()
+    name = (worker_name or worker_identity())[:200]
+    if not WorkerHeartbeat.objects.filter(worker_name=name).update(beat_at=now):
+        pid = os.getpid() if worker_name is None else None
+        WorkerHeartbeat.objects.update_or_create(worker_name=name, defaults={
+            "beat_at": now, "host": name.rsplit(":", 1)[0], "pid": pid,
+            "started_at": process_started_at(pid) if pid else None,
+        })
+
+
+def worker_announce() -> None:
+    """A worker process starts: its row says who it is (a reused pid gets the new start time)."""
+    pid = os.getpid()
+    WorkerHeartbeat.objects.update_or_create(worker_name=worker_identity()[:200], defaults={
+        "beat_at": timezone.now(), "host": socket.gethostname()[:200], "pid": pid,
+        "started_at": process_started_at(pid),
+    })
 
 
 # --- Generation and bulk jobs -------------------------------------------------------------------

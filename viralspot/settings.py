@@ -370,8 +370,20 @@ else:
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 # Backoff before retry n (n = attempts so far): 2^n minutes, capped.
 JOB_BACKOFF_CAP_MINUTES = env_int("JOB_BACKOFF_CAP_MINUTES", 30, minimum=1)
-# How often the sweeper runs (recovers jobs whose worker died, wakes due retries).
+# How often the scheduled sweep runs (wakes due retries, drops old events, recovers lost jobs).
 JOB_SWEEP_INTERVAL_MINUTES = env_int("JOB_SWEEP_INTERVAL_MINUTES", 1, minimum=1)
+# Every worker process beats its WorkerHeartbeat row this often from a thread of its own,
+# whatever its job is doing (jobs/runner.py WorkerLiveness).
+WORKER_HEARTBEAT_INTERVAL_SECONDS = env_float("WORKER_HEARTBEAT_INTERVAL_SECONDS", 2.0, minimum=0.1)
+# A worker silent this long is lost and its running job recovered: several missed beats, so a
+# busy database or a paused process is not taken for a dead one.
+WORKER_HEARTBEAT_TIMEOUT_SECONDS = env_float("WORKER_HEARTBEAT_TIMEOUT_SECONDS", 15.0, minimum=1)
+# How often each worker process looks for lost jobs (one indexed query per job kind); any number
+# may look at once, a job is recovered once (guarded by its claim token).
+JOB_LOST_SWEEP_SECONDS = env_float("JOB_LOST_SWEEP_SECONDS", 5.0, minimum=0.5)
+if WORKER_HEARTBEAT_TIMEOUT_SECONDS < 3 * WORKER_HEARTBEAT_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("WORKER_HEARTBEAT_TIMEOUT_SECONDS must be at least 3 heartbeat intervals "
+                               "(one late beat must not make a live worker look lost)")
 PROGRESS_EVENT_RETENTION_DAYS = env_int("PROGRESS_EVENT_RETENTION_DAYS", 30, minimum=1)
 # A progress report within this long of the job's last write is kept back and written (the
 # latest only) at most this late (jobs/progress.py). 0 writes every report at once.
@@ -381,7 +393,8 @@ PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25,
 WAKE_UP_COALESCE_SECONDS = env_float("WAKE_UP_COALESCE_SECONDS", 0.05, minimum=0)
 
 # --- Profiles ----------------------------------------------------------------------------------
-# A PROCESSING profile job whose heartbeat is older than this is presumed dead and recovered.
+# Backstop for a worker that still beats while its job is stuck: a PROCESSING profile job that has
+# not reported for this long is recovered (a lost worker is noticed by WORKER_HEARTBEAT_TIMEOUT_SECONDS).
 PROFILE_JOB_TIMEOUT_SECONDS = env_int("PROFILE_JOB_TIMEOUT_SECONDS", 300, minimum=1)
 PROFILE_REELS_LIMIT = env_int("PROFILE_REELS_LIMIT", 50, minimum=1)
 # A finished profile requested again within this window answers "recently_completed".

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django_q.models import OrmQ, Task
 
 from jobs.models import ProgressEvent
-from jobs.services import sweep_stale_jobs
 from profiles.models import Content, PrimaryProfile, ProfileJob
 from profiles.services import profile_request
 from support.redis_test_db import REDIS_TEST_URL, redis_client_or_skip
@@ -135,14 +134,12 @@ def test_unknown_account_fails_once_for_good_and_the_cluster_keeps_working(start
     assert (job.status, job.attempts) == (Status.FAILED, 1)
 
 
-def test_killed_worker_job_is_recovered_by_the_sweeper_and_completed_once(
-    start_cluster, write_account, wait_until, settings
-):
+def test_killed_worker_job_is_recovered_by_its_replacement_and_completed_once(start_cluster, write_account, wait_until):
     views = [4_000, 8_000, 16_000, 2_000, 1_000, 32_000, 500, 64_000, 7_000]
     write_account("kill.me", views)
-    timeout = 3
-    settings.PROFILE_JOB_TIMEOUT_SECONDS = timeout  # the sweeper runs here, in the test process
-    cluster = start_cluster(OFFLINE_PROVIDER_DELAY_SECONDS="2", PROFILE_JOB_TIMEOUT_SECONDS=str(timeout))
+    # The job's own timeout is far away: what recovers it is the replacement worker, which finds
+    # at its start a job of this host whose process is gone (no sweeper is called here).
+    cluster = start_cluster(OFFLINE_PROVIDER_DELAY_SECONDS="2", PROFILE_JOB_TIMEOUT_SECONDS="300")
     workers_before = cluster.worker_pids()
 
     job_id = profile_request(username="kill.me", source="frontend")["job_id"]
@@ -161,15 +158,6 @@ def test_killed_worker_job_is_recovered_by_the_sweeper_and_completed_once(
     # The sentinel notices and spawns a replacement worker.
     wait_until(lambda: cluster.worker_pids() - workers_before, 30, "the sentinel to respawn a worker")
     assert cluster.is_running()
-
-    def stale():
-        current = ProfileJob.objects.get(pk=job_id)
-        assert (current.status, current.attempts) == (Status.PROCESSING, 1), f"{current.status}/{current.attempts}"
-        return current.heartbeat_at < timezone.now() - timedelta(seconds=timeout + 0.5)
-
-    wait_until(stale, 30, "the killed worker's heartbeat to go stale")
-    summary = sweep_stale_jobs()
-    assert summary["recovered"] == 1, summary
 
     job = wait_finished(wait_until, job_id, 60)
     history = describe(job_id)
