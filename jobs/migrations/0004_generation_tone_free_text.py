@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0002_generation_and_bulk_jobs'),
+        ('jobs', '0003_worker_heartbeat_identity'),
     ]
 
     operations = [
