@@ -21,9 +21,14 @@ import argparse
 import socket
 
 # uvicorn options of every web process: uvloop and httptools (the fastest event loop and HTTP
-# parser it supports), no access log (a line per request costs more than a status answer), and
-# five seconds for open requests and streams to finish on shutdown.
-UVICORN_OPTIONS = {"loop": "uvloop", "http": "httptools", "access_log": False, "timeout_graceful_shutdown": 5}
+# parser it supports), no access log (a line per request costs more than a status answer), five
+# seconds for open requests and streams to finish on shutdown, and the client's address as the
+# connection gives it: uvicorn's own proxy headers would believe X-Forwarded-For from any
+# loopback connection and rewrite the address before Django sees it, so a made-up header was a
+# fresh throttle budget. Which proxies to believe is jobs.client_address's (NUM_PROXIES,
+# TRUSTED_PROXIES).
+UVICORN_OPTIONS = {"loop": "uvloop", "http": "httptools", "access_log": False, "timeout_graceful_shutdown": 5,
+                   "proxy_headers": False}
 
 
 def reuse_port_supported() -> bool:

@@ -215,3 +215,13 @@ def test_a_successful_sign_in_on_the_page_clears_the_username_s_failures(client,
     for _ in range(2):
         sign_in_on_page(client, "/accounts/login/", "staff", "wrong")
     assert sign_in_on_page(client, "/accounts/login/", "staff", "staff-password-1").status_code == 302
+
+
+def test_a_real_web_process_does_not_take_the_client_address_from_x_forwarded_for(tmp_path):
+    # uvicorn, left to itself, believes X-Forwarded-For from loopback connections and rewrites the
+    # client address before Django sees it: every made-up header was a fresh bucket.
+    env = web_env(LOGIN_FAILURES_PER_USERNAME="1000", LOGIN_FAILURES_PER_ADDRESS="3")
+    with WebProcess(env, tmp_path / "web.log") as web:
+        answers = [post_sign_in(web, f"someone-{uuid.uuid4().hex}") for _ in range(5)]
+
+    assert answers == [400, 400, 400, 429, 429]

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 python, "-m", "uvicorn", "viralspot.asgi:application", "--host", host, "--port", str(port),
                 "--workers", str(workers), "--loop", UVICORN_OPTIONS["loop"], "--http", UVICORN_OPTIONS["http"],
                 "--no-access-log", "--timeout-graceful-shutdown", str(UVICORN_OPTIONS["timeout_graceful_shutdown"]),
+                "--no-proxy-headers",
             ])}
         if not web_only:
             children["worker"] = subprocess.Popen([python, "manage.py", "qcluster"])
