@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django_q.models import Task
 
 from jobs import services
-from jobs.api import WORKER_ALIVE_WITHIN
+from jobs.api import worker_alive_within
 from jobs.eta import describe_seconds, recent_durations, remaining_while_running, typical_duration, wait_in_queue
 from jobs.models import BulkJob, GenerationJob, ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
@@ -675,6 +675,6 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     def liveness(self, heartbeat):
         # The same window /healthz uses to call the worker tier alive.
         age = max(0.0, (timezone.now() - heartbeat.beat_at).total_seconds())
-        alive = age < WORKER_ALIVE_WITHIN.total_seconds()
+        alive = age < worker_alive_within().total_seconds()
         return status_badge("alive" if alive else "silent", "completed" if alive else "failed",
                             f"last beat {describe_seconds(age)} ago")

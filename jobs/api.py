@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +19,12 @@ from jobs.api_envelope import envelope_schema, error_schema, ok
 from jobs.models import WorkerHeartbeat
 from jobs.throttling import LoginAttempt
 
-WORKER_ALIVE_WITHIN = timedelta(minutes=3)
+
+
+def worker_alive_within() -> timedelta:
+    """A worker that beat this recently is alive: the silence after which its jobs are recovered
+    (jobs.services.sweep_lost_jobs), so health, the admin and recovery agree on who is lost."""
+    return timedelta(seconds=settings.WORKER_HEARTBEAT_TIMEOUT_SECONDS)
 
 
 class AuthTokenApi(APIView):
@@ -59,8 +65,9 @@ class HealthApi(APIView):
             return Response(
                 {"status": "down", "database": {"ok": False, "error": type(error).__name__}, "worker": {"ok": None}},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(settings.WEB_RETRY_AFTER_SECONDS)},
             )
-        worker_ok = last_beat is not None and timezone.now() - last_beat < WORKER_ALIVE_WITHIN
+        worker_ok = last_beat is not None and timezone.now() - last_beat < worker_alive_within()
         return Response({
             "status": "ok" if worker_ok else "degraded",
             "database": {"ok": True, "vendor": connection.vendor},

@@ -137,6 +137,16 @@ def test_health_reports_the_worker_down_when_its_last_heartbeat_is_old(anonymous
     assert body["status"] == "degraded"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("silent_for", "alive"), [(5, True), (20, False)])
+def test_health_calls_a_worker_down_once_it_is_silent_as_long_as_recovery_waits(anonymous, settings, silent_for,
+                                                                                alive):
+    settings.WORKER_HEARTBEAT_TIMEOUT_SECONDS = 15  # its jobs are recovered after this much silence
+    WorkerHeartbeat.objects.create(worker_name="worker-quiet", beat_at=timezone.now() - timedelta(seconds=silent_for))
+
+    assert anonymous.get("/healthz").json()["worker"]["ok"] is alive
+
+
 # --- Schema and unknown paths -------------------------------------------------------------------------
 
 

@@ -130,6 +130,16 @@ def test_the_api_still_answers_an_outage_in_its_envelope(browser):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_health_check_says_down_with_retry_after_during_an_outage(browser):
+    with database_unreachable():
+        response = browser.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_pages_answer_normally_again_once_the_database_is_back(browser):
     with database_unreachable():
         assert browser.get("/").status_code == 503
