@@ -775,6 +775,9 @@ def process_started_at(pid: int):
     return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=dt_timezone.utc)
 
 
+FORGET_SILENT_WORKERS_AFTER = timedelta(days=1)
+
+
 def sweep_stale_jobs() -> dict[str, int]:
     """The scheduled sweep: recover lost jobs, wake due retries, drop old progress events."""
     now = timezone.now()
@@ -788,6 +791,10 @@ def sweep_stale_jobs() -> dict[str, int]:
             summary["woken"] += min(due, settings.Q_WORKERS)
     retention_cutoff = now - timedelta(days=settings.PROGRESS_EVENT_RETENTION_DAYS)
     ProgressEvent.objects.filter(created_at__lt=retention_cutoff).delete()
+    # Every restart of a worker process leaves a row behind. One silent for a day is long gone
+    # (its jobs were recovered WORKER_HEARTBEAT_TIMEOUT_SECONDS after its last beat), and the
+    # rows of the dead would otherwise pile up in the admin and in every sweep's lookup.
+    summary["forgotten_workers"] = WorkerHeartbeat.objects.filter(beat_at__lt=now - FORGET_SILENT_WORKERS_AFTER).delete()[0]
     return summary
 
 

@@ -286,3 +286,16 @@ def test_a_worker_that_beats_a_second_time_keeps_its_identity():
     assert (again.host, again.pid) == (socket.gethostname(), os.getpid())
     assert again.started_at == first.started_at == process_started_at(os.getpid())
     assert again.beat_at > first.beat_at
+
+
+@pytest.mark.django_db
+def test_the_sweep_forgets_workers_silent_for_a_day_and_keeps_the_others():
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker_name="host-a:101", beat_at=now - timedelta(days=1, minutes=1))
+    WorkerHeartbeat.objects.create(worker_name="host-a:102", beat_at=now - timedelta(hours=23))
+    WorkerHeartbeat.objects.create(worker_name="host-b:201", beat_at=now)
+
+    summary = sweep_stale_jobs()
+
+    assert summary["forgotten_workers"] == 1
+    assert set(WorkerHeartbeat.objects.values_list("worker_name", flat=True)) == {"host-a:102", "host-b:201"}
