@@ -252,3 +252,30 @@ def test_a_scrape_costs_the_same_number_of_queries_with_one_job_or_many(django_a
 
 def test_only_get_and_head_are_answered():
     assert Client().post("/metrics").status_code == 405
+
+
+# --- the staff console's front page ---------------------------------------------------------
+
+
+def test_the_console_front_page_shows_the_queue_depth_per_kind_and_status_and_the_workers_alive(admin_client):
+    for name in ("one", "two", "three"):
+        profile_job(name)
+    profile_job("running", status="PROCESSING")
+    WorkerHeartbeat.objects.create(worker_name="alive:1", beat_at=timezone.now())
+    WorkerHeartbeat.objects.create(worker_name="silent:2", beat_at=timezone.now() - timedelta(hours=1))
+
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == 200
+    figures = response.context["queue_figures"]
+    depth = {(row.kind, row.status): row.jobs for row in figures["rows"]}
+    assert depth[("profile", "PENDING")] == 3
+    assert depth[("profile", "PROCESSING")] == 1
+    assert depth[("generation", "queued")] == 0
+    assert figures["workers_alive"] == 1
+    page = response.content.decode()
+    assert 'id="queue-figures"' in page
+    assert 'width="100.0"' in page and 'width="33.3"' in page  # PENDING is the longest bar
+    assert "Workers alive: <strong>1</strong>" in page
+    assert "style=" not in page.split('id="queue-figures"')[1].split("</div>")[0]
+    assert "<script" not in page.split('id="queue-figures"')[1].split("</div>")[0]
