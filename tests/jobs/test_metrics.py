@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from jobs.errors import JobError, RetryableJobError
 from jobs.metrics import DURATION_BUCKETS
-from jobs.models import GenerationJob, WorkerHeartbeat
+from jobs.models import GenerationJob, ProgressEvent, WorkerHeartbeat
 from jobs.services import job_claim, job_complete, job_fail, job_hand_back, job_recover
 from jobs.streams import hub
 from profiles.models import ProfileJob
@@ -107,8 +107,6 @@ def test_claims_completions_retries_and_recoveries_are_counted_from_the_job_core
 
 
 def test_events_older_than_the_window_are_not_counted(django_capture_on_commit_callbacks):
-    from jobs.models import ProgressEvent
-
     with django_capture_on_commit_callbacks(execute=True):
         profile_job("long.ago")
         job_complete(job_claim(ProfileJob))
