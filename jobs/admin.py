@@ -678,3 +678,49 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
         alive = age < worker_alive_within().total_seconds()
         return status_badge("alive" if alive else "silent", "completed" if alive else "failed",
                             f"last beat {describe_seconds(age)} ago")
+
+
+# --- The console's front page: the figures /metrics gives Prometheus (jobs/metrics.py) --------
+
+
+@dataclass(frozen=True)
+class QueueDepthRow:
+    kind: str
+    status: str
+    role: str
+    jobs: int
+    # Share of the longest bar, in percent (the SVG bar's width: an attribute, not a style).
+    bar_width: float
+
+
+def queue_figures_for_dashboard() -> dict:
+    """Jobs waiting and running per kind and status, and the workers alive: what /metrics reports,
+    read by the same queries (one per job kind, one for the heartbeats)."""
+    from jobs.metrics import queue_depth_for_metrics, worker_liveness
+
+    per_status = Counter()
+    for kind, status, _priority, jobs in queue_depth_for_metrics():
+        per_status[(kind, status)] += jobs
+    longest = max(per_status.values(), default=0)
+    rows = []
+    for kind, model in sorted(job_models().items()):
+        for status in model.job_statuses.active:
+            jobs = per_status[(kind, status)]
+            rows.append(QueueDepthRow(kind, status, status_role(model.job_statuses, status), jobs,
+                                      round(100 * jobs / longest, 1) if longest else 0.0))
+    alive, silence = worker_liveness(timezone.now())
+    return {"rows": rows, "workers_alive": alive,
+            "last_beat": describe_seconds(silence) + " ago" if silence is not None else "never"}
+
+
+_django_admin_index = admin.site.index
+
+
+def index_with_queue_figures(request, extra_context=None):
+    """Django's admin index with the queue figures above the app list (templates/admin/index.html)."""
+    return _django_admin_index(request, extra_context={**(extra_context or {}),
+                                                       "queue_figures": queue_figures_for_dashboard()})
+
+
+# Replaced on the site object before its URLs are built (admin.site.urls reads self.index then).
+admin.site.index = index_with_queue_figures

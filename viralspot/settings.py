@@ -385,6 +385,9 @@ if WORKER_HEARTBEAT_TIMEOUT_SECONDS < 3 * WORKER_HEARTBEAT_INTERVAL_SECONDS:
     raise ImproperlyConfigured("WORKER_HEARTBEAT_TIMEOUT_SECONDS must be at least 3 heartbeat intervals "
                                "(one late beat must not make a live worker look lost)")
 PROGRESS_EVENT_RETENTION_DAYS = env_int("PROGRESS_EVENT_RETENTION_DAYS", 30, minimum=1)
+# Bearer token Prometheus must send to GET /metrics (jobs/metrics.py). Empty leaves /metrics open:
+# it tells anyone the queue sizes and the workers' health, so set it or keep the path internal.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # A progress report within this long of the job's last write is kept back and written (the
 # latest only) at most this late (jobs/progress.py). 0 writes every report at once.
 PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25, minimum=0)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jobs.api import AuthTokenApi, HealthApi
+from jobs.metrics import metrics
 from viralspot import views
 from viralspot.sign_in import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/", include("viral_ideas.urls")),
     path("livez", views.livez, name="livez"),
     path("healthz", HealthApi.as_view(), name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/auth/token", AuthTokenApi.as_view(), name="auth-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
