@@ -35,6 +35,21 @@ def reuse_port_supported() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether some process already listens on host:port. Our own sockets share the port
+    (SO_REUSEPORT), so a second service started on a busy port would not fail: the kernel would
+    quietly split the connections between the old service and the new one. A bind without
+    SO_REUSEPORT is refused while anyone listens there, which is the question."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def listening_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
     """A socket listening on host:port that other processes may bind as well (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

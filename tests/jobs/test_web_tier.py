@@ -281,6 +281,31 @@ def test_a_web_process_that_dies_is_started_again(start_web):
     assert "starting it again" in web.output()
 
 
+def test_a_second_service_on_a_port_already_in_use_refuses_to_start(tmp_path):
+    # Our web processes share their port (SO_REUSEPORT), so without a check a second `make run`
+    # would start quietly and the kernel would split the connections between old and new.
+    import socket as sockets
+
+    from viralspot.web_process import listening_socket
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    already_serving = listening_socket("127.0.0.1", port)
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "manage.py", "runservice", "--web-only", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=settings.BASE_DIR, env=web_env(), capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        already_serving.close()
+
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert time.monotonic() - started < 30  # refused at once, not after starting web processes
+
+
 # --- 2. A busy web process sheds load --------------------------------------------------------------
 
 QUEUE_TIMEOUT = 0.5

@@ -13,9 +13,9 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from viralspot.web_process import UVICORN_OPTIONS, reuse_port_supported
+from viralspot.web_process import UVICORN_OPTIONS, port_in_use, reuse_port_supported
 
 # A web process that dies this many times within RESTART_WINDOW_SECONDS stops the service.
 MAX_RESTARTS = 5
@@ -34,6 +34,9 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, web_workers, web_only, **options):
         python = sys.executable
         workers = web_workers or settings.WEB_WORKERS
+        if port_in_use(host, port):
+            raise CommandError(f"{host}:{port} is already in use (another ViralSpot still running?): stop it, "
+                               "or choose another --port")
         if reuse_port_supported():
             def start_web():
                 return subprocess.Popen([python, "-m", "viralspot.web_process", "--host", host, "--port", str(port)])
