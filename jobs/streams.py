@@ -402,7 +402,13 @@ async def stream_progress(source: StreamSource, *, last_event_id: int | None):
             batch = await subscription.next_batch()  # a burst comes as one batch
             if not batch:
                 yield ": keep-alive\n\n"
-                continue
+                # A safety net under the change feed: a notification can go missing (sent while
+                # the listener was reconnecting, before it listened again), and a stream must not
+                # wait for ever for an end it was never told of. A quiet stream looks at the
+                # database once per keep-alive; what it finds is sent as after a resync.
+                if not await db_read(_events_after, source, last_sent):
+                    continue
+                batch = [RESYNC]
             # `is`, not `in`: `in` would call Model.__eq__ on every event of every stream.
             resync = any(item is RESYNC for item in batch)
             if resync:

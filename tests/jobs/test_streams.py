@@ -163,3 +163,24 @@ def test_polling_delivery_pushes_the_same_events_without_a_listener(asgi_server,
     assert received[-1]["data"]["status"] == "COMPLETED"
     assert len([f for f in received if f["event"] == "progress"]) >= len(PROFILE_STAGES)
     assert listener_connections() == 0
+
+
+def test_a_stream_whose_notification_went_missing_still_ends_by_its_next_keep_alive(
+    asgi_server, write_account, settings
+):
+    settings.SSE_KEEPALIVE_SECONDS = 0.5
+    job = queued_profile(write_account, "unannounced_one")
+    stream = SseStream(f"{asgi_server}/api/profile/unannounced_one/events")
+    frames = stream.frames()
+    assert next(f for f in frames if "event" in f)["data"]["status"] == "PENDING"
+
+    # The job ends with no NOTIFY at all, as when the listener was reconnecting at that moment.
+    ProfileJob.objects.filter(pk=job.pk).update(status=ProfileJob.Status.CANCELLED)
+    ended = ProgressEvent.objects.create(job_kind="profile", job_id=job.pk, status=ProfileJob.Status.CANCELLED,
+                                         stage="cancelled", percentage=0, message="Cancelled while nobody listened",
+                                         attempt=0, data={})
+    received = stream.read_until("complete")
+    stream.close()
+
+    assert [f["id"] for f in received if f["event"] == "progress"][-1] == ended.pk
+    assert received[-1]["event"] == "complete" and received[-1]["data"]["status"] == "CANCELLED"
