@@ -38,12 +38,16 @@ def _secret_key() -> str:
     configured = env_str("SECRET_KEY")
     if not DEBUG:
         if not configured:
-            raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (production).")
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be set when DEBUG is off (production). For local development set DEBUG=true "
+                "(make run does), and a key is generated and kept in var/."
+            )
         if len(configured) < SECRET_KEY_MIN_LENGTH or len(set(configured)) < 5 or configured.startswith("django-insecure"):
             # The key itself is never printed: this message ends up in logs.
             raise ImproperlyConfigured(
                 f"SECRET_KEY is too weak for DEBUG off: it needs at least {SECRET_KEY_MIN_LENGTH} random characters "
-                f"(it has {len(configured)}) and must not be Django's django-insecure- placeholder. Make one with: "
+                f"(it has {len(configured)}) and must not be a key Django generated for development (django-insecure-…). "
+                "Make one with: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
             )
         return configured

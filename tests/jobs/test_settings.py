@@ -156,3 +156,15 @@ def test_a_local_run_with_debug_on_keeps_plain_http(tmp_path):
     seen = security_settings({"DEBUG": "true", "VAR_DIR": str(tmp_path)})
 
     assert (seen["SECURE_SSL_REDIRECT"], seen["SECURE_HSTS_SECONDS"], seen["SESSION_COOKIE_SECURE"]) == (False, 0, False)
+
+
+def test_a_management_command_in_a_bad_environment_says_what_to_set_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env["VAR_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "manage.py", "migrate", "--check"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode != 0
+    assert "Configuration error: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert "DEBUG=true" in result.stderr
+    assert "Traceback" not in result.stderr
