@@ -14,6 +14,7 @@ import pytest
 
 from jobs.models import ProgressEvent
 from profiles.models import ProfileJob
+from support.redis_test_db import redis_client_or_skip
 from support.web_process import WebProcess, exchange, web_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -27,12 +28,7 @@ Status = ProfileJob.Status
 
 @pytest.fixture
 def redis_broker():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_BROKER_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis answers at {REDIS_BROKER_URL}")
+    client = redis_client_or_skip(REDIS_BROKER_URL)
     client.flushdb()
     yield REDIS_BROKER_URL
     client.flushdb()

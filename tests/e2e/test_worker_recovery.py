@@ -57,6 +57,16 @@ def kill_cluster(cluster) -> float:
     return time.monotonic()
 
 
+def second_attempt_after(job_id, killed_at: float, wait_until):
+    """(the job running its second attempt, seconds after the kill, the job completed, seconds after)."""
+    running_again = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, attempts=2).exclude(
+        status=Status.PENDING).first(), GOAL_SECONDS, "the job to run again")
+    again_after = time.monotonic() - killed_at
+    done = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, status=Status.COMPLETED).first(),
+                      GOAL_SECONDS, "the job to complete")
+    return running_again, again_after, done, time.monotonic() - killed_at
+
+
 def test_a_job_whose_cluster_is_killed_runs_again_in_a_new_cluster_within_seconds_and_completes_once(
     start_cluster, write_account, wait_until
 ):
@@ -69,12 +79,7 @@ def test_a_job_whose_cluster_is_killed_runs_again_in_a_new_cluster_within_second
     killed_at = kill_cluster(first)
     second = start_cluster(OFFLINE_PROVIDER_DELAY_SECONDS="0")
 
-    running_again = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, attempts=2).exclude(
-        status=Status.PENDING).first(), GOAL_SECONDS, "the job to run again")
-    again_after = time.monotonic() - killed_at
-    done = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, status=Status.COMPLETED).first(),
-                      GOAL_SECONDS, "the job to complete")
-    done_after = time.monotonic() - killed_at
+    running_again, again_after, done, done_after = second_attempt_after(job_id, killed_at, wait_until)
     print(f"\nkill -9 of the cluster → running again after {again_after:.1f} s, done after {done_after:.1f} s")
 
     history = describe(job_id)
@@ -98,12 +103,7 @@ def test_a_job_whose_cluster_is_killed_is_recovered_by_another_running_cluster_t
 
     killed_at = kill_cluster(doomed)
 
-    running_again = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, attempts=2).exclude(
-        status=Status.PENDING).first(), GOAL_SECONDS, "the job to run again")
-    again_after = time.monotonic() - killed_at
-    done = wait_until(lambda: ProfileJob.objects.filter(pk=job_id, status=Status.COMPLETED).first(),
-                      GOAL_SECONDS, "the job to complete")
-    done_after = time.monotonic() - killed_at
+    running_again, again_after, done, done_after = second_attempt_after(job_id, killed_at, wait_until)
     print(f"\nkill -9, recovered by a running cluster → running again after {again_after:.1f} s, "
           f"done after {done_after:.1f} s")
 
