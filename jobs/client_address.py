@@ -47,6 +47,7 @@ def _networks(cidrs: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
+@functools.lru_cache(maxsize=4096)  # every throttled request asks for its (few, repeating) addresses
 def _normalised(hop: str) -> str | None:
     """`hop` as a canonical IP address, or None. Accepts what proxies write besides a bare
     address: an IPv4 address with a port, [IPv6] with or without one, IPv4-mapped IPv6."""
