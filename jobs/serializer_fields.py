@@ -36,8 +36,3 @@ class QueryIntegerField(serializers.IntegerField):
         if self.field_name in dictionary and dictionary[self.field_name] == "":
             return ""  # to_internal_value refuses it ("A valid integer is required.")
         return super().get_value(dictionary)
-
-    def validate_empty_values(self, data):
-        if data == "":
-            self.fail("invalid")
-        return super().validate_empty_values(data)
