@@ -41,3 +41,12 @@ class JobInterrupted(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class JobPaused(JobInterrupted):
+    """The job went back to the queue for higher-priority work (jobs.services.job_yield_to_waiting);
+    `next_job` is the job this worker claimed in its place and runs next."""
+
+    def __init__(self, next_job):
+        super().__init__("paused for higher-priority work")
+        self.next_job = next_job

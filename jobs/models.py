@@ -85,10 +85,22 @@ class TrackedJob(models.Model):
     # Kind-specific progress fields that belong to one attempt: reset to their defaults whenever
     # the job goes back to the queue or a new attempt starts.
     job_attempt_fields: tuple[str, ...] = ()
+    # Scheduling (jobs/scheduling.py). When the job was queued: what aging measures.
+    job_queued_field: str = "created_at"
+    # The field holding the job's priority level, 1 (HIGH) to 3 (LOW), if the kind has levels:
+    # per-level caps, aging and cooperative preemption apply to it.
+    job_level_field: str | None = None
+    # The field naming the job's owner, if its kind shares workers fairly between owners.
+    job_fair_share_field: str | None = None
 
     @classmethod
     def attempt_field_defaults(cls) -> dict:
         return {name: cls._meta.get_field(name).get_default() for name in cls.job_attempt_fields}
+
+    @classmethod
+    def job_fields_for_level(cls, level: int) -> dict:
+        """The column values that put a job at priority `level` (kinds with job_level_field)."""
+        raise NotImplementedError(f"{cls.__name__} has no priority levels")
 
     @classmethod
     def job_timeout_seconds(cls) -> int:
@@ -273,6 +285,7 @@ class GenerationJob(TrackedJob):
     job_timeout_setting = "GENERATION_JOB_TIMEOUT_SECONDS"
     job_started_field = "started_at"
     job_attempt_fields = ("stage_progress", "estimated_completion", "started_at")
+    job_fair_share_field = "owner"
 
     class Meta:
         db_table = "generation_jobs"
@@ -282,6 +295,8 @@ class GenerationJob(TrackedJob):
             models.Index(fields=["status", "created_at"], name="generation_claim_idx"),
             models.Index(fields=["mode", "status", "finished_at"], name="generation_mode_recent_idx"),
             models.Index(fields=["bulk_job", "bulk_position"], name="generation_bulk_idx"),
+            # When each owner was last served: the fair-share order of claims (jobs/scheduling.py).
+            models.Index(fields=["owner", "started_at"], name="generation_owner_started_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.eta import remaining_while_running
-from jobs.errors import JobInterrupted
+from jobs.errors import JobInterrupted, JobPaused
 from jobs.models import TrackedJob
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,11 @@ class DeferredReports:
 deferred_reports = DeferredReports()
 
 
+# A job this far along finishes rather than pausing for higher-priority work: what pausing saves
+# the waiting job is less than what restarting costs this one.
+PAUSE_UNTIL_PERCENTAGE = 90
+
+
 class JobProgress:
     """Handed to a job handler with its claimed job; every call also checks for cancellation."""
 
@@ -104,6 +109,8 @@ class JobProgress:
     ) -> None:
         if self._lost is not None:
             raise self._lost  # a deferred write found the job cancelled or someone else's
+        if float(percentage) < PAUSE_UNTIL_PERCENTAGE and self.job.job_level_field:
+            self._yield_if_higher_work_waits()
         # Within an attempt progress only moves forward, whatever order nested steps report in.
         percentage = max(float(percentage), self.job.progress_percentage)
         eta = self.estimated_completion(percentage)
@@ -123,6 +130,19 @@ class JobProgress:
                 return
             self._deferred = None
             self._write(write, now)
+
+    def _yield_if_higher_work_waits(self) -> None:
+        """Cooperative preemption (jobs.services.job_yield_to_waiting): between two steps, a LOW
+        job gives its worker to a higher-priority job that no free worker took."""
+        with self._lock:
+            if self.completed:
+                return
+            next_job = services.job_yield_to_waiting(self.job)
+            if next_job is not None:
+                self._deferred = None  # the job is back in the queue; its last report is moot
+                self._lost = JobPaused(next_job)
+        if next_job is not None:
+            raise self._lost
 
     def _extra_fields(self, eta, stage_progress) -> dict:
         model_fields = {f.name for f in type(self.job)._meta.concrete_fields}

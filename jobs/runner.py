@@ -12,7 +12,7 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 from django.utils.module_loading import import_string
 
 from jobs import services
-from jobs.errors import JobInterrupted
+from jobs.errors import JobInterrupted, JobPaused
 from jobs.models import TrackedJob
 from jobs.progress import JobProgress
 from jobs.registry import job_model
@@ -25,12 +25,22 @@ current_q_task_id = ""
 
 
 def run_claimed_job(job: TrackedJob) -> str | None:
-    """Run one claimed job to its end: completed, failed/retry scheduled, or interrupted.
+    """Run one claimed job to its end: completed, failed/retry scheduled, or interrupted; and if it
+    paused for higher-priority work, the job claimed in its place, and so on.
 
     None when the database went away mid-job: the attempt could not be ended, so the job is
     handed back (attempt not counted) by this process's heartbeat thread once the database
     answers again, instead of staying PROCESSING until a timeout.
     """
+    while True:
+        try:
+            return _run_attempt(job)
+        except JobPaused as paused:
+            logger.info("%s job %s paused; running %s instead", job.job_kind, job.pk, paused.next_job.pk)
+            job = paused.next_job
+
+
+def _run_attempt(job: TrackedJob) -> str | None:
     handler = import_string(job.job_handler)
     progress = JobProgress(job)
     try:
@@ -40,6 +50,8 @@ def run_claimed_job(job: TrackedJob) -> str | None:
         return job.status
     except WorkerStopping:
         _hand_back_now(job, reason=f"Worker {job.worker_name} was stopped during '{job.stage}'")
+        raise
+    except JobPaused:
         raise
     except JobInterrupted as interruption:
         logger.info("%s job %s stopped: %s", job.job_kind, job.pk, interruption.reason)

@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from jobs import read_cache
+from jobs import read_cache, scheduling
 from jobs.read_cache import Change
 from jobs.errors import JobError, JobInterrupted
 from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
@@ -271,6 +271,26 @@ def job_claim(
         "q_task_id": q_task_id[:64], "finished_at": None, "error_code": "", "error_stage": "", "error_retryable": False,
         **model.attempt_field_defaults(), model.job_started_field: now, model.job_error_field: None,
     }
+    policy = scheduling.claim_policy(model)
+    if job_id is not None or not policy.applies:
+        # A named job (staff's "process now") is taken whatever the caps say: staff asked for it.
+        return _claim_one(model, claim_fields, job_id=job_id, now=now, worker_name=worker_name)
+    with transaction.atomic():
+        scheduling.take_claim_lock(model)
+        # Another transaction (a cancel) may hold the chosen row for a moment: choose again.
+        for _ in range(3):
+            chosen = scheduling.choose_next_job(model, policy, now=now)
+            if chosen is None:
+                return None
+            job = _claim_one(model, claim_fields, job_id=chosen, now=now, worker_name=worker_name)
+            if job is not None:
+                return job
+    return None
+
+
+def _claim_one(model: type[TrackedJob], claim_fields: dict, *, job_id, now, worker_name: str) -> TrackedJob | None:
+    """Claim `job_id` if it is still pending, or else the best due job by the kind's claim order."""
+    statuses = model.job_statuses
     if connection.vendor == "postgresql":
         return _claim_in_one_statement(model, claim_fields, job_id=job_id, now=now, worker_name=worker_name)
     with transaction.atomic():
@@ -668,31 +688,92 @@ def job_hand_back(job: TrackedJob, *, reason: str, error_code: str = "DATABASE_L
     Guarded by the claim token like every worker write: if the sweeper recovered the job
     meanwhile, or it was cancelled, nothing changes. True when the job went back to the queue.
     """
-    statuses = job.job_statuses
     with transaction.atomic():
-        updated = _guarded(job).update(
-            status=statuses.pending,
-            attempts=F("attempts") - 1,
-            stage="queued",
-            progress_percentage=0,
-            progress_message=f"Handed back ({error_code}); waiting for a worker",
-            next_attempt_at=timezone.now(),
-            heartbeat_at=None,
-            error_code=error_code,
-            error_stage=job.stage,
-            error_retryable=True,
-            **job.attempt_field_defaults(),
-            **{job.job_error_field: reason[:500]},
+        handed_back = _back_to_queue_uncounted(
+            job, progress_message=f"Handed back ({error_code}); waiting for a worker",
+            event_message=f"{reason}; handed back (attempt not counted)",
+            fields={"error_code": error_code, "error_stage": job.stage, "error_retryable": True,
+                    job.job_error_field: reason[:500]},
+            data={"error_code": error_code},
         )
-        if not updated:
-            return False
-        job.status = statuses.pending
-        record_event(job, status=statuses.pending, stage="queued", percentage=0,
-                     message=f"{reason}; handed back (attempt not counted)", data={"error_code": error_code})
-        job.attempts -= 1
-        job_wake_workers(job.job_kind)
-    logger.warning("%s job %s handed back: %s", job.job_kind, job.pk, reason)
+        if handed_back:
+            job_wake_workers(job.job_kind)
+    if handed_back:
+        logger.warning("%s job %s handed back: %s", job.job_kind, job.pk, reason)
+    return handed_back
+
+
+def _back_to_queue_uncounted(job: TrackedJob, *, progress_message: str, event_message: str, fields: dict,
+                             data: dict) -> bool:
+    """PROCESSING → PENDING, due now, in its old place in line, its attempt not counted (call in atomic())."""
+    statuses = job.job_statuses
+    updated = _guarded(job).update(
+        status=statuses.pending,
+        attempts=F("attempts") - 1,
+        stage="queued",
+        progress_percentage=0,
+        progress_message=progress_message,
+        next_attempt_at=timezone.now(),
+        heartbeat_at=None,
+        **job.attempt_field_defaults(),
+        **fields,
+    )
+    if not updated:
+        return False
+    job.status = statuses.pending
+    record_event(job, status=statuses.pending, stage="queued", percentage=0, message=event_message, data=data)
+    job.attempts -= 1
     return True
+
+
+def job_yield_to_waiting(job: TrackedJob) -> TrackedJob | None:
+    """Cooperative preemption, asked at each progress report of a LOW job: when a job of a higher
+    level has waited QUEUE_PREEMPT_AFTER_SECONDS (so no worker was free to take it), put this one
+    back in the queue, paused (attempt not counted, place in line kept), and claim that one for
+    this worker instead. Returns the claimed job, or None to carry on.
+
+    Yield and claim are one transaction under the kind's claim lock (jobs.scheduling): of several
+    LOW jobs that notice one waiting HIGH job, exactly one yields, and the HIGH job's cap is
+    respected (a HIGH job waiting because HIGH is at its cap is no reason to pause anything).
+    A job queued longer than QUEUE_AGING_MINUTES is never paused: it has waited its share.
+    """
+    model = type(job)
+    level = scheduling.level_of(job)
+    if not settings.QUEUE_PREEMPTION or level is None or level != max(scheduling.LEVEL_NAMES):
+        return None
+    now = timezone.now()
+    if settings.QUEUE_AGING_MINUTES and getattr(job, job.job_queued_field) <= now - timedelta(
+            minutes=settings.QUEUE_AGING_MINUTES):
+        return None
+    waited_since = now - timedelta(seconds=settings.QUEUE_PREEMPT_AFTER_SECONDS)
+    statuses = job.job_statuses
+    # Without the lock first: on nearly every report nothing better is waiting.
+    if not model.objects.filter(status=statuses.pending, next_attempt_at__lte=waited_since,
+                                **{f"{job.job_level_field}__lt": level}).exists():
+        return None
+    with transaction.atomic():
+        scheduling.take_claim_lock(model)
+        chosen = scheduling.choose_next_job(model, scheduling.claim_policy(model), now=now, above_level=level,
+                                            due_before=waited_since)
+        if chosen is None:
+            return None
+        paused = _back_to_queue_uncounted(
+            job, progress_message="Paused for higher-priority work; waiting for a worker",
+            event_message=f"Paused for higher-priority work during '{job.stage}' (attempt not counted); resumes later",
+            fields={}, data={"paused_for": str(chosen)},
+        )
+        if not paused:
+            return None  # cancelled or recovered meanwhile: the handler learns it at its next write
+        claimed = job_claim(model, job_id=chosen, worker_name=job.worker_name, q_task_id=job.q_task_id)
+        if claimed is None:
+            # The chosen job went away between choosing and claiming (cancelled): roll back the
+            # pause too, and carry on.
+            transaction.set_rollback(True)
+            job.status, job.attempts = statuses.processing, job.attempts + 1
+            return None
+        job_wake_workers(job.job_kind)
+    logger.info("%s job %s paused for %s", job.job_kind, job.pk, claimed.pk)
+    return claimed
 
 
 def sweep_lost_jobs() -> int:
@@ -779,10 +860,12 @@ FORGET_SILENT_WORKERS_AFTER = timedelta(days=1)
 
 
 def sweep_stale_jobs() -> dict[str, int]:
-    """The scheduled sweep: recover lost jobs, wake due retries, drop old progress events."""
+    """The scheduled sweep: recover lost jobs, move long-waiting LOW jobs up (aging), wake due
+    retries, drop old progress events."""
     now = timezone.now()
-    summary = {"recovered": sweep_lost_jobs(), "woken": 0}
+    summary = {"recovered": sweep_lost_jobs(), "woken": 0, "promoted": 0}
     for kind, model in job_models().items():
+        summary["promoted"] += scheduling.promote_aged_jobs(model)
         statuses = model.job_statuses
         due = model.objects.filter(status=statuses.pending, next_attempt_at__lte=now).count()
         if due:

@@ -92,6 +92,8 @@ class ProfileJob(TrackedJob):
     job_claim_order = ("priority_rank", "queue_ticket")
     job_timeout_setting = "PROFILE_JOB_TIMEOUT_SECONDS"
     job_started_field = "last_attempt"
+    job_queued_field = "timestamp"
+    job_level_field = "priority_rank"
 
     class Meta:
         db_table = "queue"
@@ -119,10 +121,19 @@ class ProfileJob(TrackedJob):
                 condition=Q(status="PENDING", attempts__gt=0),
             ),
             models.Index(fields=["status", "finished_at"], name="idx_queue_recent_finished"),
+            # The longest-waiting pending job of a level: what aging looks for on every claim
+            # (jobs/scheduling.py), found without walking the younger ones.
+            models.Index(fields=["priority_rank", "timestamp"], name="idx_queue_pending_by_age",
+                         condition=Q(status="PENDING")),
         ]
 
     def __str__(self) -> str:
         return f"@{self.username} {self.status} ({self.request_id})"
+
+    @classmethod
+    def job_fields_for_level(cls, level: int) -> dict:
+        # priority_rank follows from priority (a generated column).
+        return {"priority": {1: Priority.HIGH, 2: Priority.MEDIUM, 3: Priority.LOW}[level]}
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):

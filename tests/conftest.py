@@ -102,6 +102,9 @@ def _fast_offline_provider(settings):
     settings.PROGRESS_MIN_INTERVAL_SECONDS = 0
     # One wake-up per commit, sent at once (tests/jobs/test_wake_ups.py covers coalescing).
     settings.WAKE_UP_COALESCE_SECONDS = 0
+    # No cap on HIGH profile jobs (default 3), so a test may claim as many as it queues
+    # (tests/jobs/test_scheduling.py sets the caps it checks).
+    settings.QUEUE_MAX_RUNNING_HIGH = 0
 
 
 @pytest.fixture

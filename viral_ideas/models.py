@@ -71,6 +71,7 @@ class ViralIdeasQueue(TrackedJob):
     job_claim_order = ("priority", "submitted_at")
     job_timeout_setting = "VIRAL_JOB_TIMEOUT_SECONDS"
     job_started_field = "started_processing_at"
+    job_queued_field = "submitted_at"
     job_attempt_fields = ("estimated_completion",)
 
     class Meta:

@@ -399,6 +399,29 @@ PROGRESS_MIN_INTERVAL_SECONDS = env_float("PROGRESS_MIN_INTERVAL_SECONDS", 0.25,
 # window ends (jobs/wakeups.py). 0 sends one wake-up per commit at once.
 WAKE_UP_COALESCE_SECONDS = env_float("WAKE_UP_COALESCE_SECONDS", 0.05, minimum=0)
 
+# --- Scheduling (jobs/scheduling.py) ----------------------------------------------------------
+# Enforced in the database at claim time, so across every worker of every cluster. 0 = no cap.
+# Profile jobs running at once per priority level: HIGH (user requests) at most 3, as the
+# original queue ran them (each is a burst of provider calls for one account).
+QUEUE_MAX_RUNNING_HIGH = env_int("QUEUE_MAX_RUNNING_HIGH", 3, minimum=0)
+QUEUE_MAX_RUNNING_MEDIUM = env_int("QUEUE_MAX_RUNNING_MEDIUM", 0, minimum=0)
+QUEUE_MAX_RUNNING_LOW = env_int("QUEUE_MAX_RUNNING_LOW", 0, minimum=0)
+# Jobs of a whole kind running at once.
+QUEUE_MAX_RUNNING_BY_KIND = {
+    "profile": env_int("QUEUE_MAX_RUNNING_PROFILE", 0, minimum=0),
+    "viral_ideas": env_int("QUEUE_MAX_RUNNING_VIRAL_IDEAS", 0, minimum=0),
+    "generation": env_int("QUEUE_MAX_RUNNING_GENERATION", 0, minimum=0),
+}
+# A LOW profile job queued longer than this is moved up to MEDIUM by the scheduled sweep (within
+# JOB_SWEEP_INTERVAL_MINUTES), and is no longer paused for higher work: a steady flow of user
+# requests cannot starve the crawler. 0 = off.
+QUEUE_AGING_MINUTES = env_int("QUEUE_AGING_MINUTES", 30, minimum=0)
+# Cooperative preemption: a running LOW profile job, at its next progress report, goes back to
+# the queue (attempt not counted) for a HIGH or MEDIUM job that has waited this long, i.e. that
+# no free worker took; its worker takes that job instead.
+QUEUE_PREEMPTION = env_bool("QUEUE_PREEMPTION", True)
+QUEUE_PREEMPT_AFTER_SECONDS = env_float("QUEUE_PREEMPT_AFTER_SECONDS", 0.5, minimum=0)
+
 # --- Profiles ----------------------------------------------------------------------------------
 # Backstop for a worker that still beats while its job is stuck: a PROCESSING profile job that has
 # not reported for this long is recovered (a lost worker is noticed by WORKER_HEARTBEAT_TIMEOUT_SECONDS).

@@ -94,7 +94,8 @@ def test_finished_and_running_jobs_are_never_claimed():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_workers_never_claim_the_same_job():
+def test_concurrent_workers_never_claim_the_same_job(settings):
+    settings.QUEUE_MAX_RUNNING_HIGH = 0  # every job claimable at once (caps: test_scheduling.py)
     jobs = [make_job(f"user{index:02d}", age_seconds=index) for index in range(30)]
     claims: list = []
     lock = threading.Lock()
