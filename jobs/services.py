@@ -760,7 +760,7 @@ def job_yield_to_waiting(job: TrackedJob) -> TrackedJob | None:
         paused = _back_to_queue_uncounted(
             job, progress_message="Paused for higher-priority work; waiting for a worker",
             event_message=f"Paused for higher-priority work during '{job.stage}' (attempt not counted); resumes later",
-            fields={}, data={"paused_for": str(chosen)},
+            fields={}, data={"paused_for": str(chosen), "worker": job.worker_name},
         )
         if not paused:
             return None  # cancelled or recovered meanwhile: the handler learns it at its next write
