@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models import Case, Count, DateTimeField, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value, When
 from django.db.models.fields.json import KT
 from django.http import HttpResponse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from jobs.api import worker_alive_within
 from jobs.models import ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
+from jobs.scheduling import LEVEL_NAMES, claim_policy
 from jobs.streams import hub
 
 # Label of the kinds whose jobs have no priority (generation jobs run in arrival order).
@@ -73,22 +74,33 @@ class EventCounts:
     failures: dict[str, int]
     retries: dict[str, int]
     recoveries: dict[tuple[str, str], int]
+    pauses: dict[str, int]
+    promotions: dict[str, int]
 
 
 def recent_event_counts(since) -> EventCounts:
     """What the job core wrote since `since`, by kind, in one grouped query over the events the
     transitions append: a claim is stage "starting", a completion "completed", a retry a return to
-    "queued" with an error code, a recovery an error code of RECOVERY_CODES, a failure "failed"."""
-    counts = EventCounts({}, {}, {}, {}, {})
+    "queued" with an error code, a recovery an error code of RECOVERY_CODES, a failure "failed",
+    a pause for higher-priority work or a promotion by aging an event marked so in its data."""
+    counts = EventCounts({}, {}, {}, {}, {}, {}, {})
     rows = (
         ProgressEvent.objects.filter(created_at__gte=since, stage__in=("starting", "completed", "failed", "queued"))
         .order_by()
-        .values("job_kind", "stage", error_code=KT("data__error_code"))
+        .values("job_kind", "stage", error_code=KT("data__error_code"), scheduling=Case(
+            When(data__has_key="paused_for", then=Value("paused")),
+            When(data__has_key="promoted_to", then=Value("promoted")),
+            default=Value(""),
+        ))
         .annotate(events=Count("id"))
     )
     for row in rows:
         kind, stage, error_code, events = row["job_kind"], row["stage"], row["error_code"] or "", row["events"]
-        if error_code in RECOVERY_CODES:
+        if row["scheduling"] == "paused":  # a LOW job giving its worker to higher work (jobs/scheduling.py)
+            bucket, key = counts.pauses, kind
+        elif row["scheduling"] == "promoted":  # aging
+            bucket, key = counts.promotions, kind
+        elif error_code in RECOVERY_CODES:
             bucket, key = counts.recoveries, (kind, error_code)
         elif stage == "starting":
             bucket, key = counts.claims, kind
@@ -177,6 +189,16 @@ class JobMetricsCollector:
             running.add_metric([kind], jobs)
         yield depth
         yield running
+        caps = GaugeMetricFamily(
+            "viralspot_queue_running_cap", "Most jobs that may run at once (QUEUE_MAX_RUNNING_*), by job kind and "
+            "priority (\"all\" for a whole kind's cap); absent: no cap", labels=["kind", "priority"])
+        for kind, model in sorted(job_models().items()):
+            policy = claim_policy(model)
+            for level, cap in sorted(policy.level_caps.items()):
+                caps.add_metric([kind, LEVEL_NAMES[level]], cap)
+            if policy.kind_cap:
+                caps.add_metric([kind, "all"], policy.kind_cap)
+        yield caps
 
         events = recent_event_counts(since)
         # Counts over a sliding window go down as well as up: gauges, not counters.
@@ -186,6 +208,10 @@ class JobMetricsCollector:
             ("viralspot_job_failures_recent", f"Jobs failed for good {window}", events.failures),
             ("viralspot_job_retries_recent", f"Failed attempts sent back to the queue with back-off {window}",
              events.retries),
+            ("viralspot_job_pauses_recent", f"Running LOW jobs paused for higher-priority work (preemption) {window}",
+             events.pauses),
+            ("viralspot_job_promotions_recent", f"Waiting LOW jobs moved up a level by aging {window}",
+             events.promotions),
         )
         for name, help_text, per_kind in families:
             family = GaugeMetricFamily(name, help_text, labels=["kind"])

@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from jobs.errors import JobError, RetryableJobError
 from jobs.metrics import DURATION_BUCKETS
 from jobs.models import GenerationJob, ProgressEvent, WorkerHeartbeat
-from jobs.services import job_claim, job_complete, job_fail, job_hand_back, job_recover
+from jobs.scheduling import promote_aged_jobs
+from jobs.services import job_claim, job_complete, job_fail, job_hand_back, job_recover, job_yield_to_waiting
 from jobs.streams import hub
 from profiles.models import ProfileJob
 from support.throttles import fresh_counters, rates  # noqa: F401 (fixtures)
@@ -277,3 +278,31 @@ def test_the_console_front_page_shows_the_queue_depth_per_kind_and_status_and_th
     assert "Workers alive: <strong>1</strong>" in page
     assert "style=" not in page.split('id="queue-figures"')[1].split("</div>")[0]
     assert "<script" not in page.split('id="queue-figures"')[1].split("</div>")[0]
+
+
+# --- scheduling: pauses, promotions, caps -------------------------------------------------------
+
+
+def test_pauses_promotions_and_caps_are_reported(settings, django_capture_on_commit_callbacks):
+    settings.QUEUE_MAX_RUNNING_HIGH = 3
+    settings.QUEUE_MAX_RUNNING_BY_KIND = {**settings.QUEUE_MAX_RUNNING_BY_KIND, "generation": 5}
+    settings.QUEUE_PREEMPT_AFTER_SECONDS = 0
+    settings.QUEUE_AGING_MINUTES = 30
+    with django_capture_on_commit_callbacks(execute=True):
+        ProfileJob.objects.create(username="crawled", source="crawler", priority="LOW")
+        low = job_claim(ProfileJob, worker_name="host:1")
+        ProfileJob.objects.create(username="asked", source="frontend", priority="HIGH")
+        assert job_yield_to_waiting(low) is not None
+        old = timezone.now() - timedelta(minutes=31)
+        ProfileJob.objects.create(username="aged", source="crawler", priority="LOW", timestamp=old, next_attempt_at=old)
+        assert promote_aged_jobs(ProfileJob) == 1
+
+    samples = scrape()
+
+    assert value(samples, "viralspot_job_pauses_recent", kind="profile") == 1
+    assert value(samples, "viralspot_job_promotions_recent", kind="profile") == 1
+    # Neither is counted as a retry or a recovery.
+    assert value(samples, "viralspot_job_retries_recent", kind="profile") == 0
+    assert value(samples, "viralspot_queue_running_cap", kind="profile", priority="HIGH") == 3
+    assert value(samples, "viralspot_queue_running_cap", kind="generation", priority="all") == 5
+    assert (("kind", "profile"), ("priority", "LOW")) not in samples["viralspot_queue_running_cap"]  # no cap
