@@ -36,6 +36,10 @@ PRIORITY_BY_SOURCE = {
 }
 
 
+# Claim order of the priorities (the queue's priority_rank column says the same in the database).
+RANK_BY_PRIORITY = {Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
+
+
 def new_request_id() -> str:
     return secrets.token_hex(4)
 
@@ -133,7 +137,7 @@ class ProfileJob(TrackedJob):
     @classmethod
     def job_fields_for_level(cls, level: int) -> dict:
         # priority_rank follows from priority (a generated column).
-        return {"priority": {1: Priority.HIGH, 2: Priority.MEDIUM, 3: Priority.LOW}[level]}
+        return {"priority": next(priority for priority, rank in RANK_BY_PRIORITY.items() if rank == level)}
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):

@@ -8,11 +8,11 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jobs import services as job_services
-from profiles.models import PRIORITY_BY_SOURCE, PrimaryProfile, ProfileJob, Source
+from profiles.models import PRIORITY_BY_SOURCE, RANK_BY_PRIORITY, PrimaryProfile, ProfileJob, Source
 from profiles.querysets import (
     STATUS_LATEST_JOB_SQL,
     STATUS_PROFILE_SQL,
@@ -110,8 +110,10 @@ def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
     for attempt in range(3):
         # After a lost race, not the cache: the cached answer is what the race was about.
         known = status_page_read_if_cached(username) if attempt == 0 else None
-        if known is not None and (answer := _answer_unless_missing(username, known)) is not None:
-            return answer
+        if known is not None:
+            known = _moved_up_if_waiting_lower(known, priority=priority, source=source)
+            if (answer := _answer_unless_missing(username, known)) is not None:
+                return answer
         job = ProfileJob(username=username, source=source, priority=priority, stage="queued")
         try:
             read, queued = queue_or_read(job, message=f"Requested by {source} ({priority})")
@@ -120,10 +122,37 @@ def profile_request(*, username: str, source: str = Source.FRONTEND) -> dict:
             raise QueueUnavailable(f"Could not queue @{username}: the queue is not available right now") from error
         if queued:
             return _queued_answer(read.job, is_new=True, durations=read.durations)
+        read = _moved_up_if_waiting_lower(read, priority=priority, source=source)
         if (answer := _answer_unless_missing(username, read)) is not None:
             return answer
         # Another request queued it first, and committed after this statement began: look again.
     raise QueueUnavailable(f"Could not queue @{username}: it kept changing state; please retry")
+
+
+def _moved_up_if_waiting_lower(read: StatusPageRead, *, priority: str, source: str) -> StatusPageRead:
+    """The read as it stands after a request of `priority` for a job still waiting at a lower one:
+    the job moves up (profile_job_move_up). A user asking for a name the crawler queued must not
+    wait behind the crawler's backlog. Nothing changes for a job running, or at its level or higher."""
+    job = read.job
+    if job is None or job.status != ProfileJob.Status.PENDING or RANK_BY_PRIORITY[job.priority] <= RANK_BY_PRIORITY[priority]:
+        return read
+    profile_job_move_up(job=job, priority=priority, by=source)
+    return status_page_read(job.username)
+
+
+def profile_job_move_up(*, job: ProfileJob, priority: str, by: str) -> bool:
+    """Raise a waiting job to `priority`, keeping its arrival ticket (so it goes by when it first
+    arrived among the jobs of its new level); never lowers one. True when it moved."""
+    rank = RANK_BY_PRIORITY[priority]
+    with transaction.atomic():
+        moved = ProfileJob.objects.filter(pk=job.pk, status=ProfileJob.Status.PENDING, priority_rank__gt=rank).update(
+            priority=priority, updated_at=timezone.now())
+        if moved:
+            previous, job.priority = job.priority, priority
+            job_services.record_event(job, status=job.status, stage="queued",
+                                      message=f"Moved up from {previous} to {priority} priority: requested by {by}",
+                                      data={"raised_to": priority})
+    return bool(moved)
 
 
 def _answer_unless_missing(username: str, read: StatusPageRead) -> dict | None:

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django_q.models import OrmQ
 
 from jobs import services as job_services
+from jobs.models import ProgressEvent
 from jobs.runner import run_jobs
 from profiles.models import PrimaryProfile, ProfileJob
 from profiles.services import profile_request
@@ -189,6 +190,46 @@ def test_second_request_for_a_pending_username_does_not_queue_again(alice_client
     assert data["request_id"] == first["request_id"]
     assert data["priority"] == "HIGH"  # the existing row's priority, not the new source's
     assert ProfileJob.objects.filter(username="queued.user").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_user_asking_for_a_name_the_crawler_queued_moves_it_up_keeping_its_arrival(alice_client, anonymous):
+    """A HIGH request for a job waiting at LOW raises it to HIGH: the user does not wait behind
+    the crawler's backlog. The job keeps its ticket (its arrival), so among HIGH jobs it goes by
+    when it was first queued; the answer and the status page show the new priority and place."""
+    for n in range(3):
+        profile_request(username=f"crawled.{n}", source="crawler")
+    first = profile_request(username="wanted.user", source="crawler")
+    profile_request(username="later.high", source="frontend")
+    ticket = ProfileJob.objects.get(username="wanted.user").queue_ticket
+    assert first["queue_position"] == 4
+
+    data = alice_client.post(request_url("wanted.user", "frontend")).json()["data"]
+
+    job = ProfileJob.objects.get(username="wanted.user")
+    assert (job.priority, job.queue_ticket, job.source) == ("HIGH", ticket, "crawler")
+    assert data["priority"] == "HIGH" and data["skip_reason"] == "already_in_queue"
+    assert data["request_id"] == first["request_id"]
+    assert data["queue_position"] == 1  # arrived before later.high
+    status = anonymous.get("/api/profile/wanted.user/status").json()["data"]
+    assert status["priority"] == "HIGH" and status["queue_position"] == 1
+    assert ProgressEvent.objects.filter(job_kind="profile", job_id=job.pk).latest("id").message == (
+        "Moved up from LOW to HIGH priority: requested by frontend")
+    assert job_services.job_claim(ProfileJob).username == "wanted.user"
+    assert ProfileJob.objects.filter(username="wanted.user").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_lower_request_never_lowers_and_a_running_job_is_left_alone(alice_client):
+    profile_request(username="high.user", source="frontend")
+    alice_client.post(request_url("high.user", "crawler"))
+    assert ProfileJob.objects.get(username="high.user").priority == "HIGH"
+
+    profile_request(username="running.low", source="crawler")
+    ProfileJob.objects.filter(username="high.user").update(status="CANCELLED")
+    job_services.job_claim(ProfileJob)
+    data = alice_client.post(request_url("running.low", "frontend")).json()["data"]
+    assert data["status"] == "processing" and data["priority"] == "LOW"
 
 
 @pytest.mark.django_db
