@@ -78,8 +78,10 @@ PAUSE_UNTIL_PERCENTAGE = 90
 class JobProgress:
     """Handed to a job handler with its claimed job; every call also checks for cancellation."""
 
-    def __init__(self, job: TrackedJob):
+    def __init__(self, job: TrackedJob, *, pausable: bool = True):
         self.job = job
+        # Whether the job may pause for higher-priority work (not one staff asked to run now).
+        self.pausable = pausable
         self.completed = False
         # The claim that handed over this job has just written its row.
         self._written_at = time.monotonic()
@@ -88,6 +90,9 @@ class JobProgress:
         self._deferred: dict | None = None
         self._lock = threading.Lock()
         self._lost: JobInterrupted | None = None
+        # Transactions already open when the handler was given this job (none in a worker): a
+        # report inside one more is inside the handler's own.
+        self._atomic_depth = len(connection.atomic_blocks)
         # Median duration of recent similar jobs, set by a handler that wants an ETA per report.
         self.typical_duration: float | None = None
 
@@ -109,7 +114,10 @@ class JobProgress:
     ) -> None:
         if self._lost is not None:
             raise self._lost  # a deferred write found the job cancelled or someone else's
-        if float(percentage) < PAUSE_UNTIL_PERCENTAGE and self.job.job_level_field:
+        # Never from inside the handler's own transaction: the pause would be undone with it, and
+        # the claim lock held until the handler commits.
+        if (self.pausable and float(percentage) < PAUSE_UNTIL_PERCENTAGE and self.job.job_level_field
+                and len(connection.atomic_blocks) <= self._atomic_depth):
             self._yield_if_higher_work_waits()
         # Within an attempt progress only moves forward, whatever order nested steps report in.
         percentage = max(float(percentage), self.job.progress_percentage)

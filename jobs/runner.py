@@ -24,25 +24,26 @@ logger = logging.getLogger(__name__)
 current_q_task_id = ""
 
 
-def run_claimed_job(job: TrackedJob) -> str | None:
+def run_claimed_job(job: TrackedJob, *, pausable: bool = True) -> str | None:
     """Run one claimed job to its end: completed, failed/retry scheduled, or interrupted; and if it
     paused for higher-priority work, the job claimed in its place, and so on.
 
     None when the database went away mid-job: the attempt could not be ended, so the job is
     handed back (attempt not counted) by this process's heartbeat thread once the database
-    answers again, instead of staying PROCESSING until a timeout.
+    answers again, instead of staying PROCESSING until a timeout. `pausable=False` for a job staff
+    asked to run now: it is not paused for other work.
     """
     while True:
         try:
-            return _run_attempt(job)
+            return _run_attempt(job, pausable=pausable)
         except JobPaused as paused:
             logger.info("%s job %s paused; running %s instead", job.job_kind, job.pk, paused.next_job.pk)
-            job = paused.next_job
+            job, pausable = paused.next_job, True
 
 
-def _run_attempt(job: TrackedJob) -> str | None:
+def _run_attempt(job: TrackedJob, *, pausable: bool) -> str | None:
     handler = import_string(job.job_handler)
-    progress = JobProgress(job)
+    progress = JobProgress(job, pausable=pausable)
     try:
         handler(job, progress)
         if not progress.completed:
@@ -207,4 +208,4 @@ def run_job_now(job: TrackedJob) -> str | None:
     claimed = services.job_claim(type(job), job_id=job.pk)
     if claimed is None:
         return None
-    return run_claimed_job(claimed)
+    return run_claimed_job(claimed, pausable=False)

@@ -12,7 +12,7 @@ def run_jobs(kind: str) -> int:
 def run_job(kind: str, job_id: str) -> str | None:
     """"Process now": claim this one job (if still pending) and run it."""
     job = services.job_claim(job_model(kind), job_id=job_id, q_task_id=runner.current_q_task_id)
-    return runner.run_claimed_job(job) if job else None
+    return runner.run_claimed_job(job, pausable=False) if job else None
 
 
 def sweep() -> dict:

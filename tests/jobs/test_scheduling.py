@@ -416,3 +416,52 @@ def test_the_defaults_are_the_documented_ones(tmp_path):
         "QUEUE_MAX_RUNNING_BY_KIND": {"profile": 0, "viral_ideas": 0, "generation": 0},
         "QUEUE_AGING_MINUTES": 30, "QUEUE_PREEMPTION": True, "QUEUE_PREEMPT_AFTER_SECONDS": 0.5,
     }
+
+
+def test_a_report_from_inside_the_handlers_own_transaction_never_pauses(preemption):
+    """The pause would be rolled back with the handler's transaction, and the claim lock held
+    until it commits; the next report outside it pauses."""
+    from django.db import transaction
+
+    from jobs.errors import JobPaused
+    from jobs.progress import JobProgress
+
+    preemption.QUEUE_PREEMPT_AFTER_SECONDS = 0
+    low = running_low()
+    high = queue("user_asked", "HIGH")
+    progress = JobProgress(low)
+
+    with transaction.atomic():
+        progress.report("analyzing_content", 40, "saving inside the handler's transaction")
+    assert ProfileJob.objects.get(pk=low.pk).status == Status.PROCESSING
+
+    with pytest.raises(JobPaused) as paused:
+        progress.report("analyzing_content", 50, "next step")
+    assert paused.value.next_job.pk == high.pk
+
+
+def test_a_job_nearly_done_finishes_instead_of_pausing(preemption):
+    from jobs.progress import JobProgress
+
+    preemption.QUEUE_PREEMPT_AFTER_SECONDS = 0
+    low = running_low()
+    queue("user_asked", "HIGH")
+
+    JobProgress(low).report("finalizing", 92, "saving")
+
+    assert ProfileJob.objects.get(pk=low.pk).status == Status.PROCESSING
+
+
+def test_a_low_job_staff_asked_to_run_now_is_not_paused(preemption, write_account):
+    """Staff's "process now" (jobs.tasks.run_job) runs the named job to its end."""
+    from jobs.tasks import run_job
+
+    preemption.QUEUE_PREEMPT_AFTER_SECONDS = 0
+    write_account("crawled", [1_000, 2_000])
+    low = queue("crawled", "LOW", age_seconds=60)
+    high = queue("user_asked", "HIGH", age_seconds=5)
+
+    assert run_job("profile", str(low.pk)) == Status.COMPLETED
+
+    assert ProfileJob.objects.get(pk=high.pk).status == Status.PENDING
+    assert not ProgressEvent.objects.filter(message__startswith="Paused").exists()
