@@ -5,7 +5,8 @@ A kind declares what its rows know (jobs.models.TrackedJob: `job_level_field`,
 viralspot/settings.py). The policy, best first:
 
 1. **Caps.** At most QUEUE_MAX_RUNNING_<LEVEL> jobs of a level run at once (profile jobs: HIGH 3
-   by default), and at most QUEUE_MAX_RUNNING_<KIND> jobs of a kind; 0 is no cap. A level at its
+   by default), and at most QUEUE_MAX_RUNNING_<KIND> jobs of a kind; 0 is no cap. A job whose
+   worker died counts as running until it is recovered (WORKER_HEARTBEAT_TIMEOUT_SECONDS). A level at its
    cap is skipped, never waited on, so a worker takes the best job of a level that has room:
    with 6 workers and 8 HIGH + 8 LOW queued, 3 HIGH and 3 LOW run.
 2. **Levels.** The highest level first, then arrival. Aging is not decided here: a LOW job queued
@@ -15,6 +16,10 @@ viralspot/settings.py). The policy, best first:
 3. **Fair shares.** Within a kind that has owners (generation jobs), the owner with the fewest
    jobs running goes first, then the one served least recently, then the one waiting longest:
    round-robin, so one user's bulk of 50 articles does not hold back another user's single one.
+   Choosing reads the waiting owners (a grouped count over the kind's waiting jobs).
+
+Preemption (a running LOW job giving its worker to waiting higher work) is
+jobs.services.job_yield_to_waiting, asked at each progress report; it chooses with the same code.
 
 Counting and claiming must see the same world on every worker of every cluster, or two workers
 each see room for "one more HIGH" and both take it. So a claim under a policy holds the kind's
@@ -33,8 +38,8 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from jobs.models import TrackedJob
 
