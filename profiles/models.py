@@ -41,7 +41,9 @@ RANK_BY_PRIORITY = {Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(4)
+    # 64 random bits: the spec's 8 hex characters (32 bits) collide about once per 100,000 jobs,
+    # and the unique index would turn that into a failed request.
+    return secrets.token_hex(8)
 
 
 class ProfileJob(TrackedJob):

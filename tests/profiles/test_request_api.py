@@ -57,7 +57,7 @@ def test_new_username_is_queued_with_every_field_of_the_new_answer(alice_client)
     assert data["profile_type"] == "new"
     assert data["status"] == "pending"
     assert data["priority"] == "HIGH"
-    assert isinstance(data["request_id"], str) and len(data["request_id"]) == 8
+    assert isinstance(data["request_id"], str) and len(data["request_id"]) == 16
     assert isinstance(data["queue_position"], int) and data["queue_position"] == 1
     assert isinstance(data["next_check_recommended"], str) and data["next_check_recommended"].endswith("seconds")
     assert "skip_reason" not in data
