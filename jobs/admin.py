@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -27,8 +27,10 @@ from jobs.api import worker_alive_within
 from jobs.eta import describe_seconds, recent_durations, remaining_while_running, typical_duration, wait_in_queue
 from jobs.models import BulkJob, GenerationJob, ProgressEvent, TrackedJob, WorkerHeartbeat
 from jobs.registry import job_models
+from jobs.scheduling import LEVEL_NAMES, claim_policy
 from jobs.selectors import bulk_status
 from jobs.services import JobStateError
+from profiles.models import ProfileJob
 
 admin.site.site_header = "ViralSpot staff console"
 admin.site.site_title = "ViralSpot staff console"
@@ -713,13 +715,169 @@ def queue_figures_for_dashboard() -> dict:
             "last_beat": describe_seconds(silence) + " ago" if silence is not None else "never"}
 
 
+# --- The front page, for the scheduler's operator: levels against their caps, the last hour ------
+
+
+@dataclass(frozen=True)
+class PriorityLevelRow:
+    level: str  # HIGH, MEDIUM, LOW
+    waiting: int  # pending and due: what a free worker would take
+    waiting_to_retry: int  # pending until their back-off ends: not in line yet
+    running: int
+    cap: int  # most running at once (QUEUE_MAX_RUNNING_<LEVEL>); 0 is no cap
+    longest_wait: str
+    # Jobs across the full width of the row's bar: the same for every level, so the bars compare
+    # (a long LOW bar is a long LOW queue).
+    scale: int
+
+    @property
+    def cap_text(self) -> str:
+        return str(self.cap) if self.cap else "no cap"
+
+    @property
+    def at_cap(self) -> bool:
+        return bool(self.cap) and self.running >= self.cap
+
+    def share(self, jobs: int) -> float:
+        """Percent of the bar's width (SVG attributes, not styles)."""
+        return round(100 * jobs / self.scale, 1) if self.scale else 0.0
+
+    @property
+    def running_width(self) -> float:
+        return self.share(self.running)
+
+    @property
+    def waiting_width(self) -> float:
+        return self.share(self.waiting)
+
+    @property
+    def cap_x(self) -> float | None:
+        return self.share(self.cap) if self.cap else None
+
+
+def priority_figures_for_dashboard(now: datetime | None = None) -> dict:
+    """Profile jobs waiting and running per priority level beside the level's cap, and the
+    scheduling settings that act on them: one query."""
+    now = now or timezone.now()
+    counts = {row["priority"]: row for row in ProfileJob.objects.by_priority_for_dashboard(now)}
+    policy = claim_policy(ProfileJob)
+    caps = {level: policy.level_caps.get(rank, 0) for rank, level in LEVEL_NAMES.items()}
+    scale = max([row["running"] + row["waiting"] for row in counts.values()] + list(caps.values()))
+    levels = []
+    for _rank, level in sorted(LEVEL_NAMES.items()):
+        row = counts.get(level, {})
+        since = row.get("longest_waiting_since")
+        levels.append(PriorityLevelRow(
+            level=level, waiting=row.get("waiting", 0), waiting_to_retry=row.get("waiting_to_retry", 0),
+            running=row.get("running", 0), cap=caps[level],
+            longest_wait=describe_seconds((now - since).total_seconds()) if since else "-", scale=scale,
+        ))
+    return {
+        "levels": levels,
+        "kind_cap": policy.kind_cap,
+        "aging_minutes": settings.QUEUE_AGING_MINUTES,
+        "preemption": settings.QUEUE_PREEMPTION,
+        "preempt_after_seconds": settings.QUEUE_PREEMPT_AFTER_SECONDS,
+    }
+
+
+# The last hour in twelve bars of five minutes, the last one ending now.
+LAST_HOUR_BUCKETS = 12
+LAST_HOUR_BUCKET = timedelta(minutes=5)
+# The chart's drawing box (viewBox units): one slot of SLOT_WIDTH per bucket, bars CHART_HEIGHT high
+# at most. The SVG is stretched to the column's width by CSS; heights and positions are attributes.
+SLOT_WIDTH = 10
+CHART_HEIGHT = 40
+# A bucket with a job in it shows at least this high, however tall the tallest bar.
+SHORTEST_BAR = 1.5
+
+
+@dataclass(frozen=True)
+class LastHourBar:
+    title: str  # what the bar says to a screen reader and on hover: "14:05–14:10 UTC: 4 completed, 1 failed"
+    completed: int
+    failed: int
+    slot_x: float  # the bucket's whole slot (it catches the hover of an empty bucket too)
+    x: float
+    completed_y: float
+    completed_height: float
+    failed_y: float
+    failed_height: float
+
+
+@dataclass(frozen=True)
+class LastHourKindRow:
+    kind: str
+    completed: int
+    failed: int
+    tallest: int  # jobs in the kind's fullest bucket: its bars' scale
+    bars: list[LastHourBar]
+
+
+def last_hour_bars(kind_buckets: dict[int, tuple[int, int]], tallest: int, bucket_starts: list[datetime],
+                   now: datetime) -> list[LastHourBar]:
+    """A kind's twelve bars, completed below failed, scaled to the kind's own fullest bucket (the
+    totals beside the chart say how many; each kind's shape stays readable at any volume)."""
+
+    def height(jobs: int) -> float:
+        return max(SHORTEST_BAR, round(CHART_HEIGHT * jobs / tallest, 2)) if jobs else 0.0
+
+    bars = []
+    for index, start in enumerate(bucket_starts):
+        end = bucket_starts[index + 1] if index + 1 < len(bucket_starts) else now
+        completed, failed = kind_buckets.get(index, (0, 0))
+        completed_height = height(completed)
+        failed_height = min(height(failed), CHART_HEIGHT - completed_height)
+        bars.append(LastHourBar(
+            title=f"{start:%H:%M}–{end:%H:%M} UTC: {completed} completed, {failed} failed",
+            completed=completed, failed=failed, slot_x=index * SLOT_WIDTH, x=index * SLOT_WIDTH + 1,
+            completed_y=CHART_HEIGHT - completed_height, completed_height=completed_height,
+            failed_y=CHART_HEIGHT - completed_height - failed_height, failed_height=failed_height,
+        ))
+    return bars
+
+
+def last_hour_figures_for_dashboard(now: datetime | None = None) -> dict:
+    """Jobs completed and failed per kind in twelve five-minute buckets, and the pauses and
+    promotions the scheduler made, over the last hour: one grouped query on the events."""
+    now = now or timezone.now()
+    bucket_starts = [now - LAST_HOUR_BUCKET * (LAST_HOUR_BUCKETS - index) for index in range(LAST_HOUR_BUCKETS)]
+    per_kind: dict[str, dict[int, tuple[int, int]]] = {}
+    paused = promoted = 0
+    for row in ProgressEvent.objects.last_hour_for_dashboard(bucket_starts):
+        if row["completed"] or row["failed"]:
+            per_kind.setdefault(row["job_kind"], {})[row["bucket"]] = (row["completed"], row["failed"])
+        paused += row["paused"]
+        promoted += row["promoted"]
+    kinds = []
+    for kind in sorted(job_models()):
+        buckets = per_kind.get(kind, {})
+        tallest = max((completed + failed for completed, failed in buckets.values()), default=0)
+        kinds.append(LastHourKindRow(
+            kind=kind,
+            completed=sum(completed for completed, _ in buckets.values()),
+            failed=sum(failed for _, failed in buckets.values()),
+            tallest=tallest,
+            bars=last_hour_bars(buckets, tallest, bucket_starts, now),
+        ))
+    return {"kinds": kinds, "since": bucket_starts[0], "paused": paused, "promoted": promoted,
+            "chart_width": LAST_HOUR_BUCKETS * SLOT_WIDTH, "chart_height": CHART_HEIGHT,
+            "slot_width": SLOT_WIDTH, "bar_width": SLOT_WIDTH - 2}
+
+
 _django_admin_index = admin.site.index
 
 
 def index_with_queue_figures(request, extra_context=None):
-    """Django's admin index with the queue figures above the app list (templates/admin/index.html)."""
-    return _django_admin_index(request, extra_context={**(extra_context or {}),
-                                                       "queue_figures": queue_figures_for_dashboard()})
+    """Django's admin index with the queue and scheduler figures above the app list
+    (templates/admin/index.html)."""
+    now = timezone.now()
+    return _django_admin_index(request, extra_context={
+        **(extra_context or {}),
+        "queue_figures": queue_figures_for_dashboard(),
+        "priority_figures": priority_figures_for_dashboard(now),
+        "last_hour_figures": last_hour_figures_for_dashboard(now),
+    })
 
 
 # Replaced on the site object before its URLs are built (admin.site.urls reads self.index then).

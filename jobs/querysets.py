@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 
@@ -82,3 +82,35 @@ class ProgressEventQuerySet(QuerySet):
         """A job's (or several jobs') history after a given event id, oldest first."""
         job_ids = [job_ids] if not isinstance(job_ids, (list, tuple, set)) else list(job_ids)
         return self.filter(job_kind=job_kind, job_id__in=job_ids, id__gt=after_id).order_by("id")
+
+    def last_hour_for_dashboard(self, bucket_starts: list) -> QuerySet:
+        """Jobs completed and failed, LOW work paused for higher-priority work and LOW jobs promoted
+        by aging, per job kind and time bucket (the index of the latest of `bucket_starts` at or
+        before the event; the last bucket runs to now): one grouped query over the events since
+        the first bucket, which the created_at index finds without reading the older history.
+
+        A failure is an event that left its job failed for good (stage "failed"), whatever the
+        error: a job whose lost worker used its last attempt failed too.
+        """
+        paused = Q(data__has_key="paused_for")
+        promoted = Q(data__has_key="promoted_to")
+        # Bucket by a CASE over the boundaries, not by the database's date functions: the same SQL
+        # on PostgreSQL and SQLite, and buckets that end exactly now (the window /metrics counts).
+        bucket = Case(
+            *[When(created_at__lt=start, then=Value(index - 1)) for index, start in enumerate(bucket_starts) if index],
+            default=Value(len(bucket_starts) - 1),
+            output_field=IntegerField(),
+        )
+        return (
+            self.filter(created_at__gte=bucket_starts[0])
+            .filter(Q(stage__in=("completed", "failed")) | paused | promoted)
+            .order_by()
+            .annotate(bucket=bucket)
+            .values("job_kind", "bucket")
+            .annotate(
+                completed=Count("id", filter=Q(stage="completed")),
+                failed=Count("id", filter=Q(stage="failed")),
+                paused=Count("id", filter=paused),
+                promoted=Count("id", filter=promoted),
+            )
+        )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Func, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from jobs.eta import RECENT_JOBS_FOR_ETA
@@ -53,6 +53,23 @@ class ProfileJobQuerySet(QuerySet):
                 model.objects.ahead_of(priority_rank=OuterRef("priority_rank"), queue_ticket=OuterRef("queue_ticket"))
             )
         return self.annotate(jobs_ahead=jobs_ahead, jobs_running=_count(model.objects.filter(status="PROCESSING")))
+
+    def by_priority_for_dashboard(self, now) -> QuerySet:
+        """Per priority: jobs waiting (pending and due), waiting for their retry time, running, and
+        when the longest-waiting one was queued (what aging measures). One grouped count over the
+        active jobs, on the status-led claim index, like /metrics' queue depth."""
+        due = Q(status="PENDING", next_attempt_at__lte=now)
+        return (
+            self.active()
+            .order_by()
+            .values("priority")
+            .annotate(
+                waiting=Count("pk", filter=due),
+                waiting_to_retry=Count("pk", filter=Q(status="PENDING", next_attempt_at__gt=now)),
+                running=Count("pk", filter=Q(status="PROCESSING")),
+                longest_waiting_since=Min(self.model.job_queued_field, filter=due),
+            )
+        )
 
     def for_status_page(self, username: str):
         """The username's latest job with its queue counts: one query."""
