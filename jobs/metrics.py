@@ -100,14 +100,14 @@ def recent_event_counts(since) -> EventCounts:
             bucket, key = counts.pauses, kind
         elif row["scheduling"] == "promoted":  # aging
             bucket, key = counts.promotions, kind
+        elif stage == "failed":  # for good, a lost worker's last attempt included
+            bucket, key = counts.failures, kind
         elif error_code in RECOVERY_CODES:
             bucket, key = counts.recoveries, (kind, error_code)
         elif stage == "starting":
             bucket, key = counts.claims, kind
         elif stage == "completed":
             bucket, key = counts.completions, kind
-        elif stage == "failed":
-            bucket, key = counts.failures, kind
         elif error_code:
             bucket, key = counts.retries, kind
         else:

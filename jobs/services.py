@@ -672,8 +672,10 @@ def job_recover(job: TrackedJob, *, why: str = "stopped responding") -> str | No
         if not updated:
             return None
         job.status = new_status
-        record_event(job, status=new_status, message=f"{text}; {'requeued' if new_status == statuses.pending else 'failed'}",
-                     data={"error_code": "WORKER_LOST"})
+        requeued = new_status == statuses.pending
+        # The stage it is in now (the instance still holds the lost attempt's).
+        record_event(job, status=new_status, stage="queued" if requeued else "failed", percentage=0 if requeued else None,
+                     message=f"{text}; {'requeued' if requeued else 'failed'}", data={"error_code": "WORKER_LOST"})
         if new_status == statuses.pending:
             job_wake_workers(job.job_kind)
     logger.warning("%s job %s recovered: %s → %s", job.job_kind, job.pk, text, new_status)

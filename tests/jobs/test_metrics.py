@@ -91,16 +91,20 @@ def test_claims_completions_retries_and_recoveries_are_counted_from_the_job_core
                  error=JobError("no such profile"))
         profile_job("lost")
         job_recover(job_claim(ProfileJob, job_id=ProfileJob.objects.get(username="lost").pk, worker_name="dead:2"))
+        profile_job("lost.for.good", max_attempts=1)
+        job_recover(job_claim(ProfileJob, job_id=ProfileJob.objects.get(username="lost.for.good").pk,
+                              worker_name="dead:3"))
         profile_job("handed.back")
         job_hand_back(job_claim(ProfileJob, job_id=ProfileJob.objects.get(username="handed.back").pk),
                       reason="database went away")
 
     samples = scrape()
 
-    assert value(samples, "viralspot_job_claims_recent", kind="profile") == 5
+    assert value(samples, "viralspot_job_claims_recent", kind="profile") == 6
     assert value(samples, "viralspot_job_completions_recent", kind="profile") == 1
     assert value(samples, "viralspot_job_retries_recent", kind="profile") == 1
-    assert value(samples, "viralspot_job_failures_recent", kind="profile") == 1
+    # A lost worker's job with no attempt left ended failed: a failure, not a recovery.
+    assert value(samples, "viralspot_job_failures_recent", kind="profile") == 2
     assert value(samples, "viralspot_job_recoveries_recent", kind="profile", error_code="WORKER_LOST") == 1
     assert value(samples, "viralspot_job_recoveries_recent", kind="profile", error_code="DATABASE_LOST") == 1
     assert value(samples, "viralspot_job_recoveries_recent", kind="profile", error_code="WORKER_STOPPED") == 0
