@@ -192,3 +192,17 @@ def promote_aged_jobs(model: type[TrackedJob], *, batch_size: int = 1000, most: 
         if len(jobs) < batch_size:
             break
     return promoted
+
+
+def a_worker_is_free(now: datetime) -> bool:
+    """Whether some live worker process (beat within WORKER_HEARTBEAT_TIMEOUT_SECONDS) runs no job
+    of any kind: it will take waiting work when woken, so nothing needs to pause for it."""
+    from jobs.models import WorkerHeartbeat
+    from jobs.registry import job_models
+
+    busy = set()
+    for model in job_models().values():
+        busy.update(model.objects.filter(status=model.job_statuses.processing).values_list("worker_name", flat=True))
+    alive = WorkerHeartbeat.objects.filter(
+        beat_at__gte=now - timedelta(seconds=settings.WORKER_HEARTBEAT_TIMEOUT_SECONDS))
+    return alive.exclude(worker_name__in=busy).exists()

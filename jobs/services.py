@@ -729,11 +729,14 @@ def _back_to_queue_uncounted(job: TrackedJob, *, progress_message: str, event_me
 
 
 def job_yield_to_waiting(job: TrackedJob) -> TrackedJob | None:
-    """Cooperative preemption, asked at each progress report of a LOW job: when a job of a higher
-    level has waited QUEUE_PREEMPT_AFTER_SECONDS (so no worker was free to take it), put this one
-    back in the queue, paused (attempt not counted, place in line kept), and claim that one for
-    this worker instead. Returns the claimed job, or None to carry on.
+    """Cooperative preemption, asked at a LOW job's progress reports: when a job of a higher level
+    is due and no worker is free to take it, put this one back in the queue, paused (attempt not
+    counted, place in line kept), and claim that one for this worker instead. Returns the claimed
+    job, or None to carry on.
 
+    "No worker is free": every live worker process (WorkerHeartbeat) runs a job, so the higher job
+    pauses this one at once; or the higher job has waited QUEUE_PREEMPT_AFTER_SECONDS anyway (a
+    worker that looks free may not get its wake-up soon: another cluster's fetcher may hold it).
     Yield and claim are one transaction under the kind's claim lock (jobs.scheduling): of several
     LOW jobs that notice one waiting HIGH job, exactly one yields, and the HIGH job's cap is
     respected (a HIGH job waiting because HIGH is at its cap is no reason to pause anything).
@@ -747,11 +750,16 @@ def job_yield_to_waiting(job: TrackedJob) -> TrackedJob | None:
     if settings.QUEUE_AGING_MINUTES and getattr(job, job.job_queued_field) <= now - timedelta(
             minutes=settings.QUEUE_AGING_MINUTES):
         return None
-    waited_since = now - timedelta(seconds=settings.QUEUE_PREEMPT_AFTER_SECONDS)
     statuses = job.job_statuses
-    # Without the lock first: on nearly every report nothing better is waiting.
-    if not model.objects.filter(status=statuses.pending, next_attempt_at__lte=waited_since,
-                                **{f"{job.job_level_field}__lt": level}).exists():
+    # Without the lock first: on nearly every report nothing better is due.
+    higher_due = model.objects.filter(status=statuses.pending, next_attempt_at__lte=now,
+                                      **{f"{job.job_level_field}__lt": level})
+    if not higher_due.exists():
+        return None
+    waited_since = now - timedelta(seconds=settings.QUEUE_PREEMPT_AFTER_SECONDS)
+    if not scheduling.a_worker_is_free(now):
+        waited_since = now
+    elif not higher_due.filter(next_attempt_at__lte=waited_since).exists():
         return None
     with transaction.atomic():
         scheduling.take_claim_lock(model)

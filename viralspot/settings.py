@@ -417,8 +417,8 @@ QUEUE_MAX_RUNNING_BY_KIND = {
 # requests cannot starve the crawler. 0 = off.
 QUEUE_AGING_MINUTES = env_int("QUEUE_AGING_MINUTES", 30, minimum=0)
 # Cooperative preemption: a running LOW profile job, at its next progress report, goes back to
-# the queue (attempt not counted) for a HIGH or MEDIUM job that has waited this long, i.e. that
-# no free worker took; its worker takes that job instead.
+# the queue (attempt not counted) for a due HIGH or MEDIUM job when every live worker runs a job,
+# or when that job has waited this long although a worker looks free; its worker takes that job.
 QUEUE_PREEMPTION = env_bool("QUEUE_PREEMPTION", True)
 QUEUE_PREEMPT_AFTER_SECONDS = env_float("QUEUE_PREEMPT_AFTER_SECONDS", 0.5, minimum=0)
 

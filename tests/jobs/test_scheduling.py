@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from jobs.models import GenerationJob, ProgressEvent
+from jobs.models import GenerationJob, ProgressEvent, WorkerHeartbeat
 from jobs.runner import run_claimed_job
 from jobs.scheduling import promote_aged_jobs
 from jobs.services import job_cancel, job_claim, job_complete, job_yield_to_waiting, sweep_stale_jobs
@@ -308,13 +308,46 @@ def test_a_paused_low_job_keeps_its_place_among_low_jobs(preemption):
     assert job_claim(ProfileJob).username == "first_low"
 
 
-def test_a_high_job_that_just_arrived_gets_a_moment_for_a_free_worker(preemption):
+def beating(worker_name):
+    WorkerHeartbeat.objects.update_or_create(worker_name=worker_name, defaults={"beat_at": timezone.now()})
+
+
+def test_with_every_worker_busy_a_high_job_pauses_low_work_at_once(preemption):
     low = running_low()
+    beating(low.worker_name)  # the only live worker, and it runs the LOW job
+    high = queue("just_now", "HIGH", age_seconds=0)
+
+    assert job_yield_to_waiting(low).pk == high.pk
+
+
+def test_a_high_job_is_left_a_moment_for_a_free_worker(preemption):
+    low = running_low()
+    beating(low.worker_name)
+    beating("idle-host:4242")  # alive, running nothing: it takes the HIGH job when woken
     queue("just_now", "HIGH", age_seconds=0.1)
 
     assert job_yield_to_waiting(low) is None
     low.refresh_from_db()
     assert low.status == Status.PROCESSING
+
+
+def test_a_worker_that_looks_free_but_leaves_the_high_job_waiting_is_not_waited_for(preemption):
+    """Its wake-up may sit with another cluster: after QUEUE_PREEMPT_AFTER_SECONDS, pause anyway."""
+    low = running_low()
+    beating(low.worker_name)
+    beating("idle-host:4242")
+    high = queue("waited", "HIGH", age_seconds=1)
+
+    assert job_yield_to_waiting(low).pk == high.pk
+
+
+def test_a_silent_worker_is_not_counted_as_free(preemption):
+    low = running_low()
+    beating(low.worker_name)
+    WorkerHeartbeat.objects.create(worker_name="dead-host:1", beat_at=timezone.now() - timedelta(minutes=5))
+    high = queue("just_now", "HIGH", age_seconds=0)
+
+    assert job_yield_to_waiting(low).pk == high.pk
 
 
 def test_of_two_low_jobs_only_one_yields_to_one_high_job(preemption):
