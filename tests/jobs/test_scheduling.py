@@ -267,7 +267,8 @@ def test_within_one_owner_articles_run_in_the_order_queued(alice):
 # --- cooperative preemption -----------------------------------------------------------------------
 
 @pytest.fixture
-def preemption(settings):
+def preemption(settings, monkeypatch):
+    monkeypatch.setattr("jobs.progress.PREEMPTION_ASK_INTERVAL", 0)  # asked at every report
     settings.QUEUE_PREEMPTION = True
     settings.QUEUE_PREEMPT_AFTER_SECONDS = 0.5
     settings.QUEUE_MAX_RUNNING_HIGH = 3
@@ -498,3 +499,22 @@ def test_a_low_job_staff_asked_to_run_now_is_not_paused(preemption, write_accoun
 
     assert ProfileJob.objects.get(pk=high.pk).status == Status.PENDING
     assert not ProgressEvent.objects.filter(message__startswith="Paused").exists()
+
+
+def test_a_running_job_asks_at_most_every_interval_starting_one_interval_after_its_claim(preemption, monkeypatch):
+    import time
+
+    from jobs.errors import JobPaused
+    from jobs.progress import JobProgress
+
+    monkeypatch.setattr("jobs.progress.PREEMPTION_ASK_INTERVAL", 0.2)
+    preemption.QUEUE_PREEMPT_AFTER_SECONDS = 0
+    low = running_low()
+    queue("user_asked", "HIGH")
+    progress = JobProgress(low)
+
+    progress.report("initializing", 5, "right after the claim: not asked")
+    assert ProfileJob.objects.get(pk=low.pk).status == Status.PROCESSING
+    time.sleep(0.25)
+    with pytest.raises(JobPaused):
+        progress.report("fetching_profile_data", 10, "an interval later: asked")
