@@ -20,13 +20,15 @@ def remember_current_task(sender, func=None, task=None, **kwargs):
 
 @receiver(post_spawn)
 def announce_worker(sender, proc_name=None, **kwargs):
-    """A worker process starts: say who it is, recover what dead processes of this host left
-    running (a crashed cluster, a killed sibling), and start beating (jobs.runner.liveness)."""
+    """A worker process starts: recover what dead processes of this host left running (a crashed
+    cluster, a killed sibling), say who it is, and start beating (jobs.runner.liveness)."""
     from jobs.services import recover_jobs_of_dead_local_processes, worker_announce
 
     try:
-        worker_announce()
+        # Recovery before the announcement, so that an announced worker has finished starting:
+        # a process that dies after it is left to the heartbeat sweep, as on another machine.
         recover_jobs_of_dead_local_processes()
+        worker_announce()
     except Exception:  # the database may still be starting; the liveness thread beats and sweeps
         logger.warning("worker start-up recovery failed", exc_info=True)
     runner.liveness.start()
