@@ -663,15 +663,12 @@ def figure_two_clusters(figures: Figures, database: BenchDatabase, url: str, *, 
                 one["ok"] and two["ok"] and two["rate"] >= 1.6 * one["rate"], "jobs/s", note=note(two))
 
 
-def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, processes: int = 4,
-                      seconds: float, rounds: int) -> None:
-    """What the cap check costs a claim: `processes` claiming processes (each its own connection)
-    against 100,000 pending LOW jobs, with the default caps (the policy path: the claim lock, the
-    running count, a look per level) and with no cap (the one-statement claim), in turns."""
-    clear_queue()
-    queue_pending("claim_", 100_000, priority="LOW", source="crawler")
+def measure_claims(database: BenchDatabase, url: str, *, processes: int, seconds: float, rounds: int) -> dict:
+    """`processes` claiming processes (bench/claim_loop.py, each its own connection) with the
+    default caps and with none, in turns of `seconds`: per-claim milliseconds, claims/s, and what
+    pg_stat_activity showed them waiting for."""
     modes = {"on": {"QUEUE_MAX_RUNNING_HIGH": 3}, "off": {"QUEUE_MAX_RUNNING_HIGH": 0}}
-    taken = {mode: {"claim_ms": [], "claims": 0, "seconds": 0.0, "samples": 0, "waits": Counter(),
+    taken = {mode: {"claim_ms": [], "claims": 0, "empty": 0, "seconds": 0.0, "samples": 0, "waits": Counter(),
                     "statements": Counter()} for mode in modes}
     for _ in range(rounds):
         for mode, overrides in modes.items():
@@ -687,6 +684,7 @@ def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, pr
             result = taken[mode]
             result["claim_ms"] += [ms for output in outputs for ms in output["claim_ms"]]
             result["claims"] += sum(output["claims"] for output in outputs)
+            result["empty"] += sum(output["empty_claims"] for output in outputs)
             result["seconds"] += max(output["seconds"] for output in outputs)
             result["samples"] += sampler.samples
             result["waits"] += sampler.by_event
@@ -694,28 +692,46 @@ def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, pr
     summary = {}
     for mode, result in taken.items():
         ordered = sorted(result["claim_ms"])
+        lock_waits = sum(count for event, count in result["waits"].items() if event.startswith("Lock/"))
         summary[mode] = {
             "p50": round(ordered[len(ordered) // 2], 2), "p99": round(ordered[int(0.99 * len(ordered))], 2),
-            "rate": round(result["claims"] / result["seconds"]),
+            "rate": round(result["claims"] / result["seconds"]), "empty": result["empty"],
             "waits": ", ".join(f"{event} {count}" for event, count in result["waits"].most_common(4)) or "none",
-            "lock_waits": sum(count for event, count in result["waits"].items() if event.startswith("Lock/")),
-            "samples": result["samples"],
-            # Of the time the claimers were sampled, the share spent waiting for a lock.
-            "lock_share": round(sum(count for event, count in result["waits"].items() if event.startswith("Lock/"))
-                                / max(1, result["samples"] * processes), 2),
-            "top": "; ".join(f"{statement} ×{count}" for statement, count in result["statements"].most_common(3)),
+            # Of the claimers' sampled time, the share spent waiting for a lock.
+            "lock_share": lock_waits / max(1, result["samples"] * processes), "samples": result["samples"],
+            "top": "; ".join(f"{statement} ×{count}" for statement, count in result["statements"].most_common(2)),
         }
-    on, off = summary["on"], summary["off"]
-    figures.add(f"claim, {processes} processes, 100,000 pending: caps on (p50 ms; floor: off)", on["p50"], off["p50"],
-                "(for information)", None, "ms",
-                note=f"p99 {on['p99']} vs {off['p99']} ms; caps on = QUEUE_MAX_RUNNING_HIGH=3, off = 0 and no "
-                     f"other cap; {rounds} turns of {seconds} s each; each claim then completed (not timed)")
-    figures.add(f"  claims/s of those {processes} processes: caps on (floor: off)", on["rate"], off["rate"],
-                "(for information)", None, "claims/s",
-                note=f"pg_stat_activity every 20 ms, sessions seen waiting: caps on ({on['samples']} samples): "
-                     f"{on['waits']}; {on['lock_share']:.0%} of claimer time in Lock waits (most: "
-                     f"{on['top'] or 'none'}); caps off ({off['samples']} samples): {off['waits']}; "
-                     f"{off['lock_share']:.0%} in Lock waits (most: {off['top'] or 'none'})")
+    return summary
+
+
+def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, processes: int = 4,
+                      seconds: float, rounds: int) -> None:
+    """What the cap check costs a claim, with 100,000 jobs waiting: the default caps (HIGH 3) vs no
+    cap (the one-statement claim). Two backlogs: the crawler's (all LOW: no HIGH job is due, so
+    no claim can break the cap) and one with HIGH jobs due (half HIGH: every claim takes the
+    claim lock, counts the running jobs and looks level by level)."""
+    backlogs = {"LOW only": [("LOW", "crawler", 100_000)],
+                "half HIGH, half LOW": [("HIGH", "frontend", 50_000), ("LOW", "crawler", 50_000)]}
+    for backlog, parts in backlogs.items():
+        clear_queue()
+        for priority, source, count in parts:
+            queue_pending(f"claim_{priority.lower()}_", count, priority=priority, source=source)
+        taken = measure_claims(database, url, processes=processes, seconds=seconds, rounds=rounds)
+        on, off = taken["on"], taken["off"]
+
+        def waits(mode: dict) -> str:
+            return (f"{mode['waits']} in {mode['samples']} samples, {mode['lock_share']:.0%} of claimer time "
+                    f"in Lock waits (most: {mode['top'] or 'none'})")
+
+        figures.add(f"claim, {processes} processes, 100,000 pending {backlog}: caps on (p50 ms; floor: off)",
+                    on["p50"], off["p50"], "(for information)", None, "ms",
+                    note=f"p99 {on['p99']} vs {off['p99']} ms; on = QUEUE_MAX_RUNNING_HIGH=3, off = 0 and no other "
+                         f"cap; {rounds} turns of {seconds} s each way; each claim then completed (not timed); "
+                         f"claims that found nothing: {on['empty']} vs {off['empty']}")
+        figures.add(f"  claims/s of those {processes} processes: caps on (floor: off)", on["rate"], off["rate"],
+                    "(for information)", None, "claims/s",
+                    note=f"pg_stat_activity every 20 ms, sessions seen waiting: caps on: {waits(on)}; "
+                         f"caps off: {waits(off)}")
 
 
 FIGURES = ("status", "storm", "sse", "depth", "connections", "worker", "high_wait", "clusters", "claim_cost")
