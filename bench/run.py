@@ -441,8 +441,10 @@ def measure_high_waits(web: WebServer, url: str, *, preemption: bool, requests: 
     import tempfile
 
     from django.utils import timezone
+    from django_q.models import OrmQ
 
     from jobs.models import ProgressEvent
+    from jobs.services import job_cancel
     from profiles.models import ProfileJob
     from profiles.services import profile_request
 
@@ -490,6 +492,13 @@ def measure_high_waits(web: WebServer, url: str, *, preemption: bool, requests: 
                              .values_list("job_id", flat=True))
             wait_until(lambda: not ProfileJob.objects.filter(pk__in=paused_ids).exclude(status="COMPLETED").exists(),
                        timeout=60, interval=0.1)
+            # Stopped once idle: a SIGTERM while every worker is busy and wake-ups fill the
+            # cluster's task queue (Q_WORKERS² places) hangs django-q2's stop until the SIGKILL
+            # 30 s later: the sentinel waits to put its stop pills in a queue no live worker reads.
+            for job in ProfileJob.objects.filter(username__in=lows, status="PENDING"):
+                job_cancel(job, reason="The bench's measurement is over")
+            # Idle, and every wake-up run (the ORM broker deletes a task once it is done).
+            wait_until(lambda: not running.exists() and not OrmQ.objects.exists(), timeout=30, interval=0.1)
         finally:
             cluster.stop()
     pauses = ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED).count()
