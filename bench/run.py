@@ -1,10 +1,12 @@
 """`make bench`: the service on PostgreSQL under the load its users put on it, figure by figure.
 
 It creates its own database, migrates it, starts the web tier the way `make run` does (uvicorn,
-WEB_WORKERS processes) and, for the worker figure, a qcluster; drives them from load clients in
-separate processes on the same machine; and drops the database at the end. Each figure comes
-with a floor measured in the same run the same way against /livez (a bare view that touches no
-database), so a slow machine shows as a low floor rather than as a slow service.
+WEB_WORKERS processes) and, for the worker and scheduling figures, qclusters (two at once on the
+Redis broker for the scale-out figure); drives them from load clients in separate processes on
+the same machine; and drops the database at the end. Each web figure comes with a floor
+measured in the same run the same way against /livez (a bare view that touches no database), so
+a slow machine shows as a low floor rather than as a slow service; a scheduling figure's floor
+is the same measurement without what it is about (one cluster, no cap).
 
     make bench            full run (~10 minutes)
     make bench QUICK=1    the same figures with shorter loads (< 5 minutes on 2 cores)
@@ -16,6 +18,7 @@ Speed is measured here and never asserted in tests.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -24,6 +27,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,6 +63,42 @@ class ConnectionSampler:
             for name, count in self.database.connections().items():
                 self.peaks[name] = max(self.peaks.get(name, 0), count)
             time.sleep(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class WaitSampler:
+    """Samples pg_stat_activity every `interval` s on a connection of its own: how often the
+    bench database's sessions were seen waiting, by wait event (e.g. Lock/advisory: the claim
+    lock) and by the statement waiting."""
+
+    def __init__(self, database: BenchDatabase, *, interval: float = 0.02):
+        self.database, self.interval, self._stop = database, interval, threading.Event()
+        self.samples = 0
+        self.by_event: Counter[str] = Counter()
+        self.by_statement: Counter[str] = Counter()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        from bench.service import ADMIN_DSN
+
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+            while not self._stop.is_set():
+                self.samples += 1
+                for _, kind, event, statement in self.database.waits(admin):
+                    if kind == "Client":
+                        continue  # a session between statements, not waiting on the database
+                    self.by_event[f"{kind}/{event}"] += 1
+                    self.by_statement[f"{kind}/{event}: {statement}"] += 1
+                time.sleep(self.interval)
 
     def __enter__(self):
         self._thread.start()
@@ -303,6 +344,34 @@ def figure_queue_depth(figures: Figures, url: str) -> None:
                 note=f"the last of 100,000 LOW jobs, read cache off; p99 {deep['p99_ms']} vs {shallow['p99_ms']} ms")
 
 
+# Reel numbers of the offline accounts the figures write: content ids are unique across accounts.
+reel_numbers = itertools.count(1)
+
+
+def write_offline_account(folder: str, username: str) -> None:
+    """`<folder>/<username>.json` for the offline provider: a public account with one reel."""
+    number = next(reel_numbers)
+    Path(folder, f"{username}.json").write_text(json.dumps({
+        "profile": {"username": username, "fullName": "Quick", "followersCount": 10, "followsCount": 1,
+                    "postsCount": 1, "biography": "", "private": False, "verified": False},
+        "reels": [{"id": f"9{number:08d}", "shortCode": f"q{number:08d}", "caption": "one reel",
+                   "videoViewCount": 100, "likesCount": 5, "commentsCount": 1,
+                   "timestamp": "2026-11-01T10:00:00.000Z", "url": f"https://www.instagram.com/reel/q{number}/",
+                   "type": "Video", "productType": "clips", "ownerUsername": username}],
+    }))
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.01) -> bool:
+    """Whether `condition()` came true within `timeout` seconds (polled every `interval`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
 def figure_worker_throughput(figures: Figures, url: str, jobs: int) -> None:
     """Jobs per second of a qcluster with the default workers, on the quickest real jobs.
 
@@ -320,15 +389,7 @@ def figure_worker_throughput(figures: Figures, url: str, jobs: int) -> None:
     clear_queue()
     with tempfile.TemporaryDirectory() as folder:
         for index in range(jobs):
-            username = f"quick_{index}"
-            Path(folder, f"{username}.json").write_text(json.dumps({
-                "profile": {"username": username, "fullName": "Quick", "followersCount": 10, "followsCount": 1,
-                            "postsCount": 1, "biography": "", "private": False, "verified": False},
-                "reels": [{"id": f"9{index:08d}", "shortCode": f"q{index:08d}", "caption": "one reel",
-                           "videoViewCount": 100, "likesCount": 5, "commentsCount": 1,
-                           "timestamp": "2026-11-01T10:00:00.000Z", "url": f"https://www.instagram.com/reel/q{index}/",
-                           "type": "Video", "productType": "clips", "ownerUsername": username}],
-            }))
+            write_offline_account(folder, f"quick_{index}")
         for index in range(jobs):
             profile_request(username=f"quick_{index}", source="crawler")
         cluster = WorkerCluster(service_env(url, OFFLINE_DATA_DIR=folder))
@@ -349,12 +410,356 @@ def figure_worker_throughput(figures: Figures, url: str, jobs: int) -> None:
                 rate >= 300, "jobs/s", note=f"{done.count()} of {jobs} completed in {seconds and round(seconds, 1)} s")
 
 
+# --- scheduling ---------------------------------------------------------------------------------
+
+# The event a LOW job leaves when it gives its worker to higher-priority work (jobs.services).
+PAUSED = "Paused for higher-priority work"
+# The scale-out figure's broker: a Redis db of its own, emptied before and after each run.
+SCALE_OUT_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+def post_json(base: str, path: str) -> dict:
+    request = urllib.request.Request(f"{base}{path}", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def completed_events(job_ids) -> Counter:
+    """COMPLETED events per job id: exactly one each when every job ran to its end once."""
+    from jobs.models import ProgressEvent
+
+    return Counter(ProgressEvent.objects.filter(job_kind="profile", job_id__in=list(job_ids), status="COMPLETED")
+                   .values_list("job_id", flat=True))
+
+
+def measure_high_waits(web: WebServer, url: str, *, preemption: bool, requests: int, provider_delay: float,
+                       workers: int) -> dict:
+    """Every worker of one cluster busy on LOW (crawler) jobs; `requests` HIGH requests over HTTP
+    (source=frontend), one at a time, each at a random point of the LOW jobs' run; how long each
+    waited from the request to its claim (its last_attempt)."""
+    import random
+    import tempfile
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+
+    from jobs.models import ProgressEvent
+    from jobs.services import job_cancel
+    from profiles.models import ProfileJob
+    from profiles.services import profile_request
+
+    clear_queue()
+    tag = "on" if preemption else "off"
+    # A LOW job is two provider calls. Each request takes up to three jobs' length (spacing,
+    # wait, the HIGH job's run); twice the LOW jobs that uses, so the workers never run dry.
+    job_seconds = 2 * provider_delay
+    lows = [f"low{tag}_{n}" for n in range(int(2 * workers * requests * 3.5) + 2 * workers)]
+    highs = [f"high{tag}_{n}" for n in range(requests)]
+    waits, taken_by_pause, not_claimed = [], 0, 0
+    rng = random.Random(requests)
+    with tempfile.TemporaryDirectory() as folder:
+        for username in lows + highs:
+            write_offline_account(folder, username)
+        for username in lows:
+            profile_request(username=username, source="crawler")
+        cluster = WorkerCluster(service_env(url, OFFLINE_DATA_DIR=folder, OFFLINE_PROVIDER_DELAY_SECONDS=provider_delay,
+                                            Q_WORKERS=workers, QUEUE_PREEMPTION="true" if preemption else "false"))
+        running = ProfileJob.objects.filter(status="PROCESSING")
+
+        def every_worker_on_low() -> bool:
+            return running.filter(priority="LOW").count() == workers and not running.exclude(priority="LOW").exists()
+
+        try:
+            for username in highs:
+                if (not wait_until(every_worker_on_low, timeout=60)
+                        or ProfileJob.objects.filter(username__in=lows, status="PENDING").count() < workers):
+                    break  # the LOW backlog ran out: a request now would not find every worker busy
+                time.sleep(rng.uniform(0.1, job_seconds))
+                requested_at = timezone.now()
+                answer = post_json(web.base, f"/api/profile/{username}/request?source=frontend")
+                assert answer["success"] and answer["data"]["priority"] == "HIGH", answer
+                job = ProfileJob.objects.filter(username=username)
+                if not wait_until(lambda: job.filter(last_attempt__isnull=False).exists(), timeout=60):
+                    not_claimed += 1
+                    continue
+                high = job.get()
+                waits.append((high.last_attempt - requested_at).total_seconds())
+                taken_by_pause += ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED,
+                                                               data__paused_for=str(high.pk)).exists()
+                wait_until(lambda: job.filter(status="COMPLETED").exists(), timeout=60)
+            # A paused job went back to its place at the head of the LOW jobs: it runs next.
+            paused_ids = set(ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED)
+                             .values_list("job_id", flat=True))
+            wait_until(lambda: not ProfileJob.objects.filter(pk__in=paused_ids).exclude(status="COMPLETED").exists(),
+                       timeout=60, interval=0.1)
+            # Stopped once idle: a SIGTERM while every worker is busy and wake-ups fill the
+            # cluster's task queue (Q_WORKERS² places) hangs django-q2's stop until the SIGKILL
+            # 30 s later: the sentinel waits to put its stop pills in a queue no live worker reads.
+            for job in ProfileJob.objects.filter(username__in=lows, status="PENDING"):
+                job_cancel(job, reason="The bench's measurement is over")
+            # Idle, and every wake-up run (the ORM broker deletes a task once it is done).
+            wait_until(lambda: not running.exists() and not OrmQ.objects.exists(), timeout=30, interval=0.1)
+        finally:
+            cluster.stop()
+    pauses = ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED).count()
+    completions = completed_events(paused_ids)
+    resumed = sum(1 for job in ProfileJob.objects.filter(pk__in=paused_ids)
+                  if job.status == "COMPLETED" and job.attempts == 1 and completions[job.pk] == 1)
+    high_ids = ProfileJob.objects.filter(username__in=highs).values_list("pk", flat=True)
+    highs_once = sum(1 for count in completed_events(high_ids).values() if count == 1)
+    waits.sort()
+    return {"waits": [round(w, 3) for w in waits], "p50": round(statistics.median(waits), 3) if waits else None,
+            "max": round(waits[-1], 3) if waits else None, "taken_by_pause": taken_by_pause,
+            "not_claimed": not_claimed, "pauses": pauses, "paused_jobs": len(paused_ids), "resumed": resumed,
+            "highs_once": highs_once}
+
+
+def figure_high_wait(figures: Figures, url: str, *, requests: int, provider_delay: float = 0.5) -> None:
+    """How long a user's request (HIGH) waits while every worker runs crawler (LOW) jobs, with the
+    cooperative preemption of LOW work on, and off."""
+    from django.conf import settings
+
+    workers = settings.Q_WORKERS
+    web = WebServer(service_env(url))
+    try:
+        on = measure_high_waits(web, url, preemption=True, requests=requests, provider_delay=provider_delay,
+                                workers=workers)
+        off = measure_high_waits(web, url, preemption=False, requests=requests, provider_delay=provider_delay,
+                                 workers=workers)
+    finally:
+        web.stop()
+    after = settings.QUEUE_PREEMPT_AFTER_SECONDS
+    complete = (on["p50"] is not None and len(on["waits"]) == requests and on["not_claimed"] == 0
+                and on["resumed"] == on["paused_jobs"] and on["highs_once"] == requests)
+    figures.add(f"HIGH request → claim, {workers} workers busy on LOW, provider {provider_delay} s/call (p50 s)",
+                on["p50"], None, f"p50 and max ≤ one call ({provider_delay} s)",
+                complete and on["p50"] <= provider_delay and on["max"] <= provider_delay, "s",
+                note=f"max {on['max']} s over {len(on['waits'])} requests {on['waits']}; {on['taken_by_pause']} "
+                     f"taken by a LOW job's worker at a pause, the rest by a worker whose LOW job ended; "
+                     f"{on['pauses']} pauses of {on['paused_jobs']} LOW jobs, {on['resumed']} of them completed "
+                     f"later on attempt 1 with one COMPLETED event; HIGH jobs completed once: {on['highs_once']}; "
+                     f"QUEUE_PREEMPT_AFTER_SECONDS={after}, so a pause comes at the first report after {after} s "
+                     f"(the design's bound: {after} s + one call)")
+    figures.add("  the same with QUEUE_PREEMPTION=false (p50 s)", off["p50"], None, "(for comparison)", None, "s",
+                note=f"max {off['max']} s over {len(off['waits'])} requests {off['waits']}; pauses {off['pauses']}; "
+                     f"a LOW job lasts ~{2 * provider_delay} s")
+
+
+class RunningSampler:
+    """Samples the profile jobs running at once every `interval` s on a connection of its own:
+    the most HIGH jobs and the most jobs seen PROCESSING at one moment (one statement: one snapshot)."""
+
+    def __init__(self, database: BenchDatabase, *, interval: float = 0.05):
+        self.database, self.interval, self._stop = database, interval, threading.Event()
+        self.samples, self.most_high, self.most_running = 0, 0, 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.database.dsn, autocommit=True) as connection:
+            while not self._stop.is_set():
+                high, running = connection.execute(
+                    "SELECT count(*) FILTER (WHERE priority = 'HIGH'), count(*) FROM queue WHERE status = 'PROCESSING'"
+                ).fetchone()
+                self.samples += 1
+                self.most_high, self.most_running = max(self.most_high, high), max(self.most_running, running)
+                time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def measure_cluster_throughput(database: BenchDatabase, web: WebServer, *, clusters: int, jobs: int,
+                               provider_delay: float, env: dict) -> dict:
+    """`clusters` qclusters on the one database and Redis broker, all started and idle; then
+    `jobs` profile requests over HTTP (a quarter HIGH, the rest LOW); jobs/s from the first claim
+    to the last completion, each job's COMPLETED events, and the most HIGH jobs running at once."""
+    import tempfile
+
+    import redis
+    from django.conf import settings
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from jobs.models import ProgressEvent, WorkerHeartbeat
+    from profiles.models import ProfileJob
+
+    clear_queue()
+    broker = redis.Redis.from_url(SCALE_OUT_REDIS_URL)
+    broker.flushdb()
+    tag = f"c{clusters}"
+    high_jobs = jobs // 4
+    usernames = [f"{tag}_high_{n}" for n in range(high_jobs)] + [f"{tag}_low_{n}" for n in range(jobs - high_jobs)]
+    with tempfile.TemporaryDirectory() as folder:
+        for username in usernames:
+            write_offline_account(folder, username)
+        cluster_env = {**env, "OFFLINE_DATA_DIR": folder, "OFFLINE_PROVIDER_DELAY_SECONDS": str(provider_delay)}
+        since = timezone.now()
+        running = [WorkerCluster(cluster_env) for _ in range(clusters)]
+        try:
+            # Every worker process of every cluster announces itself when it starts.
+            assert wait_until(lambda: WorkerHeartbeat.objects.filter(beat_at__gte=since).count()
+                              >= clusters * settings.Q_WORKERS, timeout=60, interval=0.1), "the clusters did not start"
+            with RunningSampler(database) as sampler:
+                for source, level, count in (("crawler", "low", jobs - high_jobs), ("frontend", "high", high_jobs)):
+                    answered = loadgen(web.base, "closed", f"/api/profile/{tag}_{level}_{{m}}/request?source={source}",
+                                       method="POST", clients=10, total=count, modulo=count, seconds=120)
+                    assert answered["statuses"] == {"200": count}, answered
+                queued = ProfileJob.objects.filter(username__in=usernames)
+                finished = wait_until(lambda: not queued.filter(status__in=["PENDING", "PROCESSING"]).exists(),
+                                      timeout=30 + jobs * 2, interval=0.2)
+        finally:
+            for cluster in running:
+                cluster.stop()
+            broker.flushdb()
+    done = ProfileJob.objects.filter(username__in=usernames, status="COMPLETED")
+    span = done.aggregate(first=Min("last_attempt"), last=Max("finished_at"))
+    seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else None
+    ids = list(ProfileJob.objects.filter(username__in=usernames).values_list("pk", flat=True))
+    completions = completed_events(ids)
+    return {
+        "rate": round(done.count() / seconds, 1) if seconds else 0, "seconds": seconds and round(seconds, 1),
+        "finished": finished, "completed": done.count(), "jobs": len(ids),
+        "once": sum(1 for pk in ids if completions[pk] == 1), "more_than_once": sum(1 for c in completions.values() if c > 1),
+        "workers": len(set(done.values_list("worker_name", flat=True))), "most_high": sampler.most_high,
+        "most_running": sampler.most_running, "samples": sampler.samples,
+        "pauses": ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED, job_id__in=ids).count(),
+    }
+
+
+def figure_two_clusters(figures: Figures, database: BenchDatabase, url: str, *, jobs: int,
+                        provider_delay: float = 0.1) -> None:
+    """Claims/s of two clusters against one PostgreSQL, as two machines would run them, vs one.
+
+    This machine has two cores, so CPU-bound jobs could not scale on it; the jobs are shaped like
+    the real ones, waiting on the provider (`provider_delay` per call, two calls per job).
+    """
+    import redis
+    from django.conf import settings
+
+    env = service_env(url, REDIS_URL=SCALE_OUT_REDIS_URL)
+    broker = redis.Redis.from_url(SCALE_OUT_REDIS_URL)
+    broker.flushdb()
+    web = WebServer(env)
+    try:
+        one = measure_cluster_throughput(database, web, clusters=1, jobs=jobs, provider_delay=provider_delay, env=env)
+        two = measure_cluster_throughput(database, web, clusters=2, jobs=jobs, provider_delay=provider_delay, env=env)
+    finally:
+        web.stop()
+        broker.flushdb()
+    cap = settings.QUEUE_MAX_RUNNING_HIGH
+    for run in (one, two):
+        run["ok"] = (run["finished"] and run["once"] == run["jobs"] and run["more_than_once"] == 0
+                     and (not cap or run["most_high"] <= cap))
+
+    def note(run: dict) -> str:
+        return (f"{run['completed']} of {run['jobs']} jobs in {run['seconds']} s by {run['workers']} workers; "
+                f"one COMPLETED event each: {run['once']}, more than one: {run['more_than_once']}; "
+                f"most HIGH running at once {run['most_high']} (cap {cap}), most running {run['most_running']}, "
+                f"{run['samples']} samples 50 ms apart; pauses {run['pauses']}")
+
+    workers = settings.Q_WORKERS
+    figures.add(f"jobs/s, one cluster (Q_WORKERS={workers}), provider {provider_delay} s/call, 1/4 HIGH",
+                one["rate"], None, "(the floor below)", None, "jobs/s", note=note(one))
+    figures.add("jobs/s, two clusters on one PostgreSQL + Redis (floor: one)", two["rate"], one["rate"],
+                f"≥ 1.6 × one; once each; HIGH ≤ {cap}",
+                one["ok"] and two["ok"] and two["rate"] >= 1.6 * one["rate"], "jobs/s", note=note(two))
+
+
+def measure_claims(database: BenchDatabase, url: str, *, processes: int, seconds: float, rounds: int) -> dict:
+    """`processes` claiming processes (bench/claim_loop.py, each its own connection) with the
+    default caps and with none, in turns of `seconds`: per-claim milliseconds, claims/s, and what
+    pg_stat_activity showed them waiting for."""
+    modes = {"on": {"QUEUE_MAX_RUNNING_HIGH": 3}, "off": {"QUEUE_MAX_RUNNING_HIGH": 0}}
+    taken = {mode: {"claim_ms": [], "claims": 0, "empty": 0, "seconds": 0.0, "samples": 0, "waits": Counter(),
+                    "statements": Counter()} for mode in modes}
+    for _ in range(rounds):
+        for mode, overrides in modes.items():
+            start_at = time.time() + 2.0  # every process has started and connected by then
+            claimers = [subprocess.Popen([PYTHON, str(ROOT / "bench" / "claim_loop.py"), "--seconds", str(seconds),
+                                          "--start-at", str(start_at)],
+                                         env=service_env(url, **overrides), stdout=subprocess.PIPE, text=True)
+                        for _ in range(processes)]
+            time.sleep(max(0.0, start_at - time.time()))
+            with WaitSampler(database) as sampler:
+                outputs = [json.loads(claimer.communicate(timeout=120)[0].strip().splitlines()[-1])
+                           for claimer in claimers]
+            result = taken[mode]
+            result["claim_ms"] += [ms for output in outputs for ms in output["claim_ms"]]
+            result["claims"] += sum(output["claims"] for output in outputs)
+            result["empty"] += sum(output["empty_claims"] for output in outputs)
+            result["seconds"] += max(output["seconds"] for output in outputs)
+            result["samples"] += sampler.samples
+            result["waits"] += sampler.by_event
+            result["statements"] += sampler.by_statement
+    summary = {}
+    for mode, result in taken.items():
+        ordered = sorted(result["claim_ms"])
+        lock_waits = sum(count for event, count in result["waits"].items() if event.startswith("Lock/"))
+        summary[mode] = {
+            "p50": round(ordered[len(ordered) // 2], 2), "p99": round(ordered[int(0.99 * len(ordered))], 2),
+            "rate": round(result["claims"] / result["seconds"]), "empty": result["empty"],
+            "waits": ", ".join(f"{event} {count}" for event, count in result["waits"].most_common(4)) or "none",
+            # Of the claimers' sampled time, the share spent waiting for a lock.
+            "lock_share": lock_waits / max(1, result["samples"] * processes), "samples": result["samples"],
+            "top": "; ".join(f"{statement} ×{count}" for statement, count in result["statements"].most_common(2)),
+        }
+    return summary
+
+
+def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, processes: int = 4,
+                      seconds: float, rounds: int) -> None:
+    """What the cap check costs a claim, with 100,000 jobs waiting: the default caps (HIGH 3) vs no
+    cap (the one-statement claim). Two backlogs: the crawler's (all LOW: no HIGH job is due, so
+    no claim can break the cap) and one with HIGH jobs due (half HIGH: every claim takes the
+    claim lock, counts the running jobs and looks level by level)."""
+    backlogs = {"LOW only": [("LOW", "crawler", 100_000)],
+                "half HIGH, half LOW": [("HIGH", "frontend", 50_000), ("LOW", "crawler", 50_000)]}
+    for backlog, parts in backlogs.items():
+        clear_queue()
+        for priority, source, count in parts:
+            queue_pending(f"claim_{priority.lower()}_", count, priority=priority, source=source)
+        taken = measure_claims(database, url, processes=processes, seconds=seconds, rounds=rounds)
+        on, off = taken["on"], taken["off"]
+
+        def waits(mode: dict) -> str:
+            return (f"{mode['waits']} in {mode['samples']} samples, {mode['lock_share']:.0%} of claimer time "
+                    f"in Lock waits (most: {mode['top'] or 'none'})")
+
+        figures.add(f"claim, {processes} processes, 100,000 pending {backlog}: caps on (p50 ms; floor: off)",
+                    on["p50"], off["p50"], "(for information)", None, "ms",
+                    note=f"p99 {on['p99']} vs {off['p99']} ms; on = QUEUE_MAX_RUNNING_HIGH=3, off = 0 and no other "
+                         f"cap; {rounds} turns of {seconds} s each way; each claim then completed (not timed); "
+                         f"claims that found nothing: {on['empty']} vs {off['empty']}")
+        figures.add(f"  claims/s of those {processes} processes: caps on (floor: off)", on["rate"], off["rate"],
+                    "(for information)", None, "claims/s",
+                    note=f"pg_stat_activity every 20 ms, sessions seen waiting: caps on: {waits(on)}; "
+                         f"caps off: {waits(off)}")
+
+
+FIGURES = ("status", "storm", "sse", "depth", "connections", "worker", "high_wait", "clusters", "claim_cost")
+# Names that stand for several figures in --only.
+FIGURE_GROUPS = {"scheduling": ("high_wait", "clusters", "claim_cost")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="", help="comma-separated: status,storm,sse,depth,connections,worker")
+    parser.add_argument("--only", default="", help=f"comma-separated: {','.join(FIGURES)}; "
+                                                  f"scheduling = {','.join(FIGURE_GROUPS['scheduling'])}")
     args = parser.parse_args()
-    chosen = set(filter(None, args.only.split(","))) or {"status", "storm", "sse", "depth", "connections", "worker"}
+    chosen = set()
+    for name in filter(None, args.only.split(",")):
+        if name not in FIGURES and name not in FIGURE_GROUPS:
+            parser.error(f"no figure {name!r}")
+        chosen.update(FIGURE_GROUPS.get(name, (name,)))
+    chosen = chosen or set(FIGURES)
     seconds = 8 if args.quick else 30
     database = BenchDatabase(f"viralspot_bench_{os.getpid()}")
     figures = Figures()
@@ -386,6 +791,13 @@ def main() -> None:
             figure_queue_depth(figures, database.url)
         if "worker" in chosen:
             figure_worker_throughput(figures, database.url, jobs=2000 if args.quick else 5000)
+        if "high_wait" in chosen:
+            figure_high_wait(figures, database.url, requests=8 if args.quick else 16)
+        if "clusters" in chosen:
+            figure_two_clusters(figures, database, database.url, jobs=200 if args.quick else 400)
+        if "claim_cost" in chosen:
+            figure_claim_cost(figures, database, database.url, seconds=2 if args.quick else 4,
+                              rounds=2 if args.quick else 3)
         from django.db import connections
 
         connections.close_all()

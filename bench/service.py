@@ -50,6 +50,15 @@ class BenchDatabase:
             ).fetchall()
         return {name: count for name, count in rows}
 
+    def waits(self, admin: psycopg.Connection) -> list[tuple[str, str, str, str]]:
+        """What each busy session of this database waits for right now, read on `admin` (an
+        autocommit connection to ADMIN_DSN kept by a sampler): (application_name,
+        wait_event_type, wait_event, the start of its query), from pg_stat_activity."""
+        return admin.execute(
+            "SELECT application_name, wait_event_type, wait_event, left(query, 60) FROM pg_stat_activity "
+            "WHERE datname = %s AND state = 'active' AND wait_event_type IS NOT NULL", [self.name]
+        ).fetchall()
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -26,7 +26,9 @@ each see room for "one more HIGH" and both take it. So a claim under a policy ho
 claim lock for its short transaction: a PostgreSQL transaction-level advisory lock, or on SQLite
 the write lock its IMMEDIATE transactions take at BEGIN. Statements after the lock see every
 claim committed before it (READ COMMITTED takes a snapshot per statement). The lock serialises
-claims of one kind only for the few milliseconds of choosing; jobs run outside it.
+claims of one kind only for the few milliseconds of choosing; jobs run outside it. A claim that
+can break no cap goes without it: while no job of a capped level is due, the best due job is of
+a level without a cap, and one statement takes it (jobs.services.job_claim).
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ class ClaimPolicy:
         """Whether claims need the lock and the choosing below; otherwise the one-statement claim
         of the best job by the kind's claim order is exactly right."""
         return bool(self.level_caps or self.kind_cap or self.fair_shares)
+
+    @property
+    def uncapped_levels_need_no_lock(self) -> bool:
+        """Whether a job of a level without a cap may be claimed without the lock: caps on levels
+        are all there is (a kind cap or fair shares weigh every claim), and a level has none.
+        Taking such a job changes no count a cap is checked against."""
+        return (bool(self.level_caps) and not self.kind_cap and not self.fair_shares
+                and len(self.level_caps) < len(LEVEL_NAMES))
 
 
 def claim_policy(model: type[TrackedJob]) -> ClaimPolicy:

@@ -275,6 +275,17 @@ def job_claim(
     if job_id is not None or not policy.applies:
         # A named job (staff's "process now") is taken whatever the caps say: staff asked for it.
         return _claim_one(model, claim_fields, job_id=job_id, now=now, worker_name=worker_name)
+    if policy.uncapped_levels_need_no_lock and connection.vendor == "postgresql":
+        # While no job of a capped level is due, the best due job is of a level with no cap, and
+        # taking it can break no cap: the one statement, no lock (a crawler's backlog under the
+        # default HIGH cap: nearly every claim). Under the lock, with its count and a look per
+        # level, that claim took 17 ms instead of 2.2 (median, 4 claimers, 100,000 waiting),
+        # the claimers waiting for the lock 58% of the time (make bench, claim cost figure).
+        job = _claim_in_one_statement(model, claim_fields, job_id=None, now=now, worker_name=worker_name,
+                                      unless_due_at_levels=tuple(sorted(policy.level_caps)))
+        if job is not None:
+            return job
+        # None: a job of a capped level is due (or nothing is); the lock and the count decide.
     with transaction.atomic():
         scheduling.take_claim_lock(model)
         # Another transaction (a cancel) may hold the chosen row for a moment: choose again.
@@ -310,11 +321,17 @@ def _claim_one(model: type[TrackedJob], claim_fields: dict, *, job_id, now, work
     return None
 
 
-def _claim_in_one_statement(model: type[TrackedJob], claim_fields: dict, *, job_id, now, worker_name: str):
+def _claim_in_one_statement(model: type[TrackedJob], claim_fields: dict, *, job_id, now, worker_name: str,
+                            unless_due_at_levels: tuple[int, ...] = ()):
     """PostgreSQL: pick (FOR UPDATE SKIP LOCKED), claim, record and announce in one statement.
 
     Seven round trips (BEGIN, SELECT … SKIP LOCKED, UPDATE, SELECT, INSERT, NOTIFY, COMMIT)
     become one: the claim is most of what the fastest jobs cost.
+
+    `unless_due_at_levels` (level numbers): nothing while a job of one of those levels is due,
+    and never a job of those levels. The numbers are written into the statement, not passed:
+    as parameters, the generic plan sorted the whole backlog (120 ms a claim with 100,000
+    waiting); each set of caps is one more prepared statement.
     """
     meta, quote = model._meta, connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
@@ -336,9 +353,18 @@ def _claim_in_one_statement(model: type[TrackedJob], claim_fields: dict, *, job_
             for name in model.job_claim_order
         )
         next_attempt = quote(meta.get_field("next_attempt_at").column)
-        picked = (f"SELECT {pk} FROM {table} WHERE {status} = %s AND {next_attempt} <= %s "
+        unless, unless_params = "", []
+        if unless_due_at_levels:
+            level = quote(meta.get_field(model.job_level_field).column)
+            levels = ", ".join(str(int(number)) for number in unless_due_at_levels)
+            # The level test on the row itself as well: FOR UPDATE re-checks a row's conditions
+            # when another transaction changed it meanwhile (a LOW job moved up to a capped level).
+            unless = (f"AND {level} NOT IN ({levels}) AND NOT EXISTS (SELECT 1 FROM {table} WHERE {status} = %s "
+                      f"AND {level} IN ({levels}) AND {next_attempt} <= %s) ")
+            unless_params = [pending, now]
+        picked = (f"SELECT {pk} FROM {table} WHERE {status} = %s AND {next_attempt} <= %s {unless}"
                   f"ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED")
-        picked_params = [pending, now]
+        picked_params = [pending, now, *unless_params]
     columns = [f.column for f in meta.concrete_fields]
     returning = ", ".join(f"{table}.{quote(c)}" for c in columns)
     started = {"started_at": now.isoformat()}

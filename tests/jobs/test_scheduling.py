@@ -1,16 +1,17 @@
 """Scheduling at claim time: per-level and per-kind caps, aging, fair shares between owners, and
 cooperative preemption of LOW work. All against the real database, with real claims."""
 
+import contextlib
 import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from jobs.models import GenerationJob, ProgressEvent, WorkerHeartbeat
 from jobs.runner import run_claimed_job
-from jobs.scheduling import promote_aged_jobs
+from jobs.scheduling import promote_aged_jobs, take_claim_lock
 from jobs.services import job_cancel, job_claim, job_complete, job_yield_to_waiting, sweep_stale_jobs
 from profiles.models import ProfileJob
 
@@ -149,6 +150,54 @@ def test_staff_process_now_takes_the_named_job_even_at_the_cap(settings):
 
     assert job_claim(ProfileJob) is None
     assert job_claim(ProfileJob, job_id=named.pk).pk == named.pk
+
+
+@contextlib.contextmanager
+def claim_lock_held_elsewhere(model):
+    """The kind's claim lock held by another connection (a claim under way on another worker)."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                take_claim_lock(model)
+                taken.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(30)
+        with connection.cursor() as cursor:
+            # A claim that waits for the lock fails the test instead of hanging it.
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_a_low_claim_under_the_high_cap_goes_without_the_claim_lock(settings):
+    """Taking LOW work while no HIGH job is due changes no count the HIGH cap is checked against."""
+    settings.QUEUE_MAX_RUNNING_HIGH = 3
+    queue("crawled", "LOW", age_seconds=10)
+
+    with claim_lock_held_elsewhere(ProfileJob):
+        job = job_claim(ProfileJob)
+
+    assert job.username == "crawled" and job.status == Status.PROCESSING
+
+
+def test_a_due_high_job_sends_every_claim_through_the_claim_lock(settings):
+    """Even one that would take LOW work: only under the lock is the HIGH count known."""
+    settings.QUEUE_MAX_RUNNING_HIGH = 3
+    queue("crawled", "LOW", age_seconds=10)
+    queue("user_asked", "HIGH", age_seconds=1)
+
+    with claim_lock_held_elsewhere(ProfileJob), pytest.raises(OperationalError, match="lock timeout"):
+        job_claim(ProfileJob)
 
 
 # --- aging ---------------------------------------------------------------------------------------
