@@ -53,7 +53,7 @@ sample-data: venv
 	$(PY) scripts/make_sample_data.py
 
 # The service on PostgreSQL (its own database, dropped after) under hundreds of clients; prints
-# figure | value | floor | ratio | goal | pass and writes bench/results/*.json. QUICK=1: < 5 min.
+# figure | value | floor | ratio | goal | pass and writes bench/results/*.json. QUICK=1: ~5 min.
 bench: venv
 	scripts/ensure_postgres.sh
 	$(PY) bench/run.py $(if $(QUICK),--quick)

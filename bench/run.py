@@ -8,8 +8,8 @@ measured in the same run the same way against /livez (a bare view that touches n
 a slow machine shows as a low floor rather than as a slow service; a scheduling figure's floor
 is the same measurement without what it is about (one cluster, no cap).
 
-    make bench            full run (~10 minutes)
-    make bench QUICK=1    the same figures with shorter loads (< 5 minutes on 2 cores)
+    make bench            full run (~15 minutes)
+    make bench QUICK=1    the same figures with shorter loads (~5 minutes on 2 cores)
 
 Prints `figure | value | floor | ratio | goal | pass` and writes it as JSON to bench/results/.
 Speed is measured here and never asserted in tests.
@@ -501,7 +501,11 @@ def measure_high_waits(web: WebServer, url: str, *, preemption: bool, requests: 
             wait_until(lambda: not running.exists() and not OrmQ.objects.exists(), timeout=30, interval=0.1)
         finally:
             cluster.stop()
-    pauses = ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED).count()
+    pause_events = list(ProgressEvent.objects.filter(job_kind="profile", message__startswith=PAUSED))
+    # How far into its attempt each paused job was: after one provider call (~D) or after both
+    # (~2D, when what is left of the job takes milliseconds).
+    paused_after = sorted(round((event.created_at - datetime.fromisoformat(event.data["started_at"])).total_seconds(), 2)
+                          for event in pause_events)
     completions = completed_events(paused_ids)
     resumed = sum(1 for job in ProfileJob.objects.filter(pk__in=paused_ids)
                   if job.status == "COMPLETED" and job.attempts == 1 and completions[job.pk] == 1)
@@ -510,7 +514,8 @@ def measure_high_waits(web: WebServer, url: str, *, preemption: bool, requests: 
     waits.sort()
     return {"waits": [round(w, 3) for w in waits], "p50": round(statistics.median(waits), 3) if waits else None,
             "max": round(waits[-1], 3) if waits else None, "taken_by_pause": taken_by_pause,
-            "not_claimed": not_claimed, "pauses": pauses, "paused_jobs": len(paused_ids), "resumed": resumed,
+            "not_claimed": not_claimed, "pauses": len(pause_events), "paused_after": paused_after,
+            "paused_jobs": len(paused_ids), "resumed": resumed,
             "highs_once": highs_once}
 
 
@@ -537,7 +542,9 @@ def figure_high_wait(figures: Figures, url: str, *, requests: int, provider_dela
                 note=f"max {on['max']} s over {len(on['waits'])} requests {on['waits']}; {on['taken_by_pause']} "
                      f"taken by a LOW job's worker at a pause, the rest by a worker whose LOW job ended; "
                      f"{on['pauses']} pauses of {on['paused_jobs']} LOW jobs, {on['resumed']} of them completed "
-                     f"later on attempt 1 with one COMPLETED event; HIGH jobs completed once: {on['highs_once']}; "
+                     f"later on attempt 1 with one COMPLETED event; pauses came {on['paused_after']} s into their "
+                     f"attempt (a LOW job's two calls take {2 * provider_delay} s); "
+                     f"HIGH jobs completed once: {on['highs_once']}; "
                      f"QUEUE_PREEMPT_AFTER_SECONDS={after}, so a pause comes at the first report after {after} s "
                      f"(the design's bound: {after} s + one call)")
     figures.add("  the same with QUEUE_PREEMPTION=false (p50 s)", off["p50"], None, "(for comparison)", None, "s",
