@@ -92,6 +92,9 @@ class TrackedJob(models.Model):
     job_level_field: str | None = None
     # The field naming the job's owner, if its kind shares workers fairly between owners.
     job_fair_share_field: str | None = None
+    # A job this far along finishes rather than pausing for higher-priority work: what pausing
+    # would save the waiting job is less than what restarting costs this one.
+    job_pause_until_percentage: float = 90
 
     @classmethod
     def attempt_field_defaults(cls) -> dict:

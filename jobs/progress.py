@@ -70,9 +70,6 @@ class DeferredReports:
 deferred_reports = DeferredReports()
 
 
-# A job this far along finishes rather than pausing for higher-priority work: what pausing saves
-# the waiting job is less than what restarting costs this one.
-PAUSE_UNTIL_PERCENTAGE = 90
 # Seconds between two asks of a running job whether higher work waits for its worker: what a
 # HIGH job may wait beyond the LOW job's next report.
 PREEMPTION_ASK_INTERVAL = 0.1
@@ -119,7 +116,7 @@ class JobProgress:
             raise self._lost  # a deferred write found the job cancelled or someone else's
         # Never from inside the handler's own transaction: the pause would be undone with it, and
         # the claim lock held until the handler commits.
-        if (self.pausable and float(percentage) < PAUSE_UNTIL_PERCENTAGE and self.job.job_level_field
+        if (self.pausable and float(percentage) < self.job.job_pause_until_percentage and self.job.job_level_field
                 and len(connection.atomic_blocks) <= self._atomic_depth):
             self._yield_if_higher_work_waits()
         # Within an attempt progress only moves forward, whatever order nested steps report in.

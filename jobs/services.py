@@ -785,7 +785,11 @@ def job_yield_to_waiting(job: TrackedJob) -> TrackedJob | None:
     waited_since = now - timedelta(seconds=settings.QUEUE_PREEMPT_AFTER_SECONDS)
     if not scheduling.a_worker_is_free(now):
         waited_since = now
-    elif not higher_due.filter(next_attempt_at__lte=waited_since).exists():
+    elif (not higher_due.filter(next_attempt_at__lte=waited_since).exists()
+          or model.objects.filter(status__in=statuses.finished, finished_at__gte=waited_since).exists()):
+        # A worker looks free. It is given QUEUE_PREEMPT_AFTER_SECONDS to take the job: counted
+        # from the job's due time, and from the last finish of the kind (a job waiting for its
+        # level's cap became claimable only when a running one ended, whose worker takes it).
         return None
     with transaction.atomic():
         scheduling.take_claim_lock(model)

@@ -100,6 +100,9 @@ class ProfileJob(TrackedJob):
     job_started_field = "last_attempt"
     job_queued_field = "timestamp"
     job_level_field = "priority_rank"
+    # Past 50 % both provider calls are made and the rest takes milliseconds (profiles/pipeline.py):
+    # a pause there would throw both calls away to save the waiting job nothing.
+    job_pause_until_percentage = 50
 
     class Meta:
         db_table = "queue"

@@ -391,6 +391,33 @@ def test_a_worker_that_looks_free_but_leaves_the_high_job_waiting_is_not_waited_
     assert job_yield_to_waiting(low).pk == high.pk
 
 
+def test_a_worker_that_just_finished_a_job_is_left_to_take_the_next_one(preemption):
+    """A HIGH job queued long ago, waiting for its cap: when a running HIGH job ends, its worker
+    (free for a moment) claims it; a LOW job reporting meanwhile must not pause for it."""
+    preemption.QUEUE_MAX_RUNNING_HIGH = 1
+    queue("running_high", "HIGH", age_seconds=100)
+    finishing = job_claim(ProfileJob)
+    low = running_low()
+    queue("waiting_for_the_cap", "HIGH", age_seconds=50)
+    beating(low.worker_name)
+    beating(finishing.worker_name + "-finisher")  # the worker that is about to be free
+    job_complete(finishing)
+
+    assert job_yield_to_waiting(low) is None
+    assert job_claim(ProfileJob).username == "waiting_for_the_cap"
+
+
+def test_a_profile_job_past_both_provider_calls_finishes_instead_of_pausing(preemption):
+    from jobs.progress import JobProgress
+
+    low = running_low()
+    queue("user_asked", "HIGH", age_seconds=1)
+
+    JobProgress(low).report("analyzing_content", 55, "both calls made")
+
+    assert ProfileJob.objects.get(pk=low.pk).status == Status.PROCESSING
+
+
 def test_a_silent_worker_is_not_counted_as_free(preemption):
     low = running_low()
     beating(low.worker_name)
@@ -515,11 +542,11 @@ def test_a_report_from_inside_the_handlers_own_transaction_never_pauses(preempti
     progress = JobProgress(low)
 
     with transaction.atomic():
-        progress.report("analyzing_content", 40, "saving inside the handler's transaction")
+        progress.report("fetching_profile_data", 20, "saving inside the handler's transaction")
     assert ProfileJob.objects.get(pk=low.pk).status == Status.PROCESSING
 
     with pytest.raises(JobPaused) as paused:
-        progress.report("analyzing_content", 50, "next step")
+        progress.report("fetching_profile_data", 30, "next step")
     assert paused.value.next_job.pk == high.pk
 
 
