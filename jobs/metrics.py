@@ -40,14 +40,6 @@ WAIT_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 # Error codes of an attempt taken back from a worker rather than failed by it (job_recover;
 # job_hand_back after a database outage or a stop): counted as recoveries, not as retries.
 RECOVERY_CODES = ("WORKER_LOST", "DATABASE_LOST", "WORKER_STOPPED")
-# The column each kind's spec calls its submission time (queue wait = attempt start − this).
-SUBMITTED_FIELDS = {"profile": "timestamp", "viral_ideas": "submitted_at"}
-
-
-def submitted_field(model: type[TrackedJob]) -> str:
-    return SUBMITTED_FIELDS.get(model.job_kind, "created_at")
-
-
 def has_priority(model: type[TrackedJob]) -> bool:
     return any(field.name == "priority" for field in model._meta.concrete_fields)
 
@@ -127,7 +119,8 @@ def recent_finished_histograms(model: type[TrackedJob], since) -> tuple[Histogra
     """(duration, queue wait) of the kind's jobs completed since `since`, bucketed by the database
     in one aggregate: durations are the successful attempt's wall time (duration_seconds), the wait
     runs from submission to the start of that attempt (retries' back-off included)."""
-    started, submitted = model.job_started_field, submitted_field(model)
+    # Queue wait = attempt start − the kind's submission time (job_queued_field).
+    started, submitted = model.job_started_field, model.job_queued_field
     wait = ExpressionWrapper(F(started) - F(submitted), output_field=DurationField())
     aggregates = {
         "jobs": Count("pk"),

@@ -90,6 +90,8 @@ class TrackedJob(models.Model):
     # The field holding the job's priority level, 1 (HIGH) to 3 (LOW), if the kind has levels:
     # per-level caps, aging and cooperative preemption apply to it.
     job_level_field: str | None = None
+    # With job_level_field: the column values that put a job at each level (what aging writes).
+    job_level_values: dict[int, dict] = {}
     # The field naming the job's owner, if its kind shares workers fairly between owners.
     job_fair_share_field: str | None = None
     # A job this far along finishes rather than pausing for higher-priority work: what pausing
@@ -99,11 +101,6 @@ class TrackedJob(models.Model):
     @classmethod
     def attempt_field_defaults(cls) -> dict:
         return {name: cls._meta.get_field(name).get_default() for name in cls.job_attempt_fields}
-
-    @classmethod
-    def job_fields_for_level(cls, level: int) -> dict:
-        """The column values that put a job at priority `level` (kinds with job_level_field)."""
-        raise NotImplementedError(f"{cls.__name__} has no priority levels")
 
     @classmethod
     def job_timeout_seconds(cls) -> int:

@@ -192,8 +192,7 @@ def promote_aged_jobs(model: type[TrackedJob], *, batch_size: int = 1000, most: 
             )
             if not jobs:
                 break
-            fields = model.job_fields_for_level(lowest - 1)
-            model.objects.filter(pk__in=[job.pk for job in jobs]).update(**fields)
+            model.objects.filter(pk__in=[job.pk for job in jobs]).update(**model.job_level_values[lowest - 1])
             for job in jobs:
                 record_event(job, status=job.status, stage="queued", message=(
                     f"Waited over {settings.QUEUE_AGING_MINUTES} minutes: moved up to {LEVEL_NAMES[lowest - 1]} "

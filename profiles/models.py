@@ -63,9 +63,9 @@ class ProfileJob(TrackedJob):
     # Claim order; derived from `priority` by the database so the two can never disagree.
     priority_rank = models.GeneratedField(
         expression=Case(
-            When(priority=Priority.HIGH, then=Value(1)),
-            When(priority=Priority.MEDIUM, then=Value(2)),
-            default=Value(3),
+            *(When(priority=priority, then=Value(rank)) for priority, rank in RANK_BY_PRIORITY.items()
+              if priority != Priority.LOW),
+            default=Value(RANK_BY_PRIORITY[Priority.LOW]),
         ),
         output_field=models.SmallIntegerField(),
         db_persist=True,
@@ -100,6 +100,8 @@ class ProfileJob(TrackedJob):
     job_started_field = "last_attempt"
     job_queued_field = "timestamp"
     job_level_field = "priority_rank"
+    # priority_rank follows from priority (a generated column).
+    job_level_values = {rank: {"priority": priority} for priority, rank in RANK_BY_PRIORITY.items()}
     # Past 50 % both provider calls are made and the rest takes milliseconds (profiles/pipeline.py):
     # a pause there would throw both calls away to save the waiting job nothing.
     job_pause_until_percentage = 50
@@ -138,11 +140,6 @@ class ProfileJob(TrackedJob):
 
     def __str__(self) -> str:
         return f"@{self.username} {self.status} ({self.request_id})"
-
-    @classmethod
-    def job_fields_for_level(cls, level: int) -> dict:
-        # priority_rank follows from priority (a generated column).
-        return {"priority": next(priority for priority, rank in RANK_BY_PRIORITY.items() if rank == level)}
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):

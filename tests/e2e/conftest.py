@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from support.processes import database_url_for_tests, kill_group, started_group
+from support.redis_test_db import redis_client_or_skip
 from support.waiting import wait_or_fail
 
 POLL_SECONDS = 0.2
@@ -186,3 +187,17 @@ def pytest_runtest_makereport(item, call):
             state = "running" if cluster.is_running() else f"exited {cluster.proc.returncode}"
             report.sections.append((f"qcluster {cluster.number} output ({state})", cluster.output()[-20000:]))
     return report
+
+
+# The e2e tests' own Redis db (tests/support/redis_test_db.py keeps db 15 for the cache tests).
+REDIS_BROKER_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def redis_broker():
+    """A Redis db of the e2e tests' own as the django-q2 broker: emptied before and after."""
+    client = redis_client_or_skip(REDIS_BROKER_URL)
+    client.flushdb()
+    yield REDIS_BROKER_URL
+    client.flushdb()
+    client.close()

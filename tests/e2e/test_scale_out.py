@@ -14,25 +14,13 @@ import pytest
 
 from jobs.models import ProgressEvent
 from profiles.models import ProfileJob
-from support.redis_test_db import redis_client_or_skip
 from support.web_process import WebProcess, exchange, web_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-# A Redis db of this test's own: emptied before and after (the broker's lists and the caches).
-REDIS_BROKER_URL = "redis://127.0.0.1:6379/13"
 # Distinct first letters: the test accounts' reel shortcodes are made from them (tests/conftest.py).
 NAMES = [f"s{n:02d}.scale" for n in range(24)]
 Status = ProfileJob.Status
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis_client_or_skip(REDIS_BROKER_URL)
-    client.flushdb()
-    yield REDIS_BROKER_URL
-    client.flushdb()
-    client.close()
 
 
 def pid_of(worker_name: str) -> int:

@@ -16,23 +16,11 @@ import pytest
 
 from jobs.models import ProgressEvent
 from profiles.models import ProfileJob
-from support.redis_test_db import redis_client_or_skip
 from support.web_process import WebProcess, exchange, observer_conninfo, web_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-# A Redis db of this file's own: emptied before and after (the broker's lists and the caches).
-REDIS_BROKER_URL = "redis://127.0.0.1:6379/11"
 Status = ProfileJob.Status
-
-
-@pytest.fixture
-def redis_broker():
-    client = redis_client_or_skip(REDIS_BROKER_URL)
-    client.flushdb()
-    yield REDIS_BROKER_URL
-    client.flushdb()
-    client.close()
 
 
 class RunningSampler:

@@ -168,3 +168,18 @@ def test_a_management_command_in_a_bad_environment_says_what_to_set_without_a_tr
     assert "Configuration error: SECRET_KEY must be set when DEBUG is off" in result.stderr
     assert "DEBUG=true" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_checking_for_missing_migrations_needs_no_secret_key(tmp_path):
+    """`manage.py makemigrations --check` signs nothing: it runs with DEBUG off and no key, and
+    finds every model change migrated. Serving commands still refuse (test above)."""
+    env = {k: v for k, v in os.environ.items() if k not in SECURITY_VARIABLES | {"DATABASE_URL"}}
+    env.update(DEBUG="false", VAR_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    refused = subprocess.run([sys.executable, "manage.py", "migrate", "--check"], cwd=settings.BASE_DIR, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
