@@ -225,7 +225,7 @@ def _is_number(value) -> bool:
 
 def _check_analysed_reel(item: dict) -> None:
     assert set(item) == {"reel", "baseline_views", "outlier_multiplier", "engagement_rate", "is_outlier", "hook",
-                         "hook_type", "keywords"}
+                         "hook_type", "hook_confidence", "hook_cue", "hook_source", "keywords"}
     reel = item["reel"]
     assert set(reel) == {"username", "shortcode", "url", "caption", "transcript", "view_count", "like_count",
                          "comment_count", "posted_at", "hashtags", "video_duration"}
@@ -242,6 +242,9 @@ def _check_analysed_reel(item: dict) -> None:
     assert item["is_outlier"] == (item["outlier_multiplier"] >= 2.0)
     assert isinstance(item["hook"], str)
     assert item["hook_type"] in HOOK_TYPES
+    assert _is_number(item["hook_confidence"]) and 0 <= item["hook_confidence"] <= 1
+    assert isinstance(item["hook_cue"], str)
+    assert item["hook_source"] in ("offline", "model")
     assert isinstance(item["keywords"], list) and all(isinstance(word, str) for word in item["keywords"])
 
 
