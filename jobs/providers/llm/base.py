@@ -116,3 +116,4 @@ class ContentIdea:
     sources: tuple[IdeaSource, ...]
     why_it_works: str
     score: float  # how strongly the evidence behind it performed (mean outlier multiplier of sources)
+    source: str = "offline"  # who wrote it: "offline" (the rule-based composer) | "model" (the language model)
