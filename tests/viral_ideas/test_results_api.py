@@ -292,11 +292,12 @@ def test_the_stored_analysis_data_follows_its_schema(analysed):
     assert data["new_since_last_run"] == []
     assert data["new_outliers"] == []
     for idea in data["ideas"]:
-        assert set(idea) == {"title", "hook", "hook_type", "script", "sources", "why_it_works", "score"}
+        assert set(idea) == {"title", "hook", "hook_type", "script", "sources", "why_it_works", "score", "source"}
         assert all(isinstance(idea[key], str) and idea[key] for key in ("title", "hook", "why_it_works"))
         assert set(idea["script"]) == {"hook", "body", "call_to_action"}
         assert isinstance(idea["script"]["body"], list) and all(isinstance(line, str) for line in idea["script"]["body"])
         assert _is_number(idea["score"])
+        assert idea["source"] in ("offline", "model")
         for source in idea["sources"]:
             assert set(source) == {"username", "shortcode", "url", "hook", "hook_type", "outlier_multiplier",
                                    "view_count"}
