@@ -272,7 +272,7 @@ def views_over_time_chart(reels: Sequence[ReelPoint], *, outlier_at: float) -> d
         "y_label_x": plot_left - 8,
         "x_label_y": plot_bottom + 20,
         "y_ticks": [{"y": y_of(value), "text_y": round(y_of(value) + 4, 1), "label": compact_number(value)}
-                    for value in log_ticks(y_low, y_high)],
+                    for value in log_ticks(y_low, y_high) if value >= 1],  # no fractions of a view
         "x_ticks": [{"x": x_of(moment), "label": label}
                     for moment, label in time_ticks(first, last) if plot_left <= x_of(moment) <= plot_right],
         "median": {

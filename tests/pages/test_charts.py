@@ -19,6 +19,7 @@ from profiles.metrics import OUTLIER_AT, score_reels
 from profiles.models import Content, Source
 from profiles.providers.base import ReelData
 from profiles.services import profile_request
+from profiles.views import views_chart
 from viral_ideas.analysis import HOOK_TYPE_ORDER
 from viral_ideas.models import ViralAnalysisResult
 from viral_ideas.services import viral_entry_create
@@ -161,6 +162,12 @@ def test_the_y_ticks_are_labelled_views_inside_the_plot():
     assert [tick["label"] for tick in chart["x_ticks"]] == ["Oct 2", "Oct 4", "Oct 6", "Oct 8", "Oct 10"]
 
 
+def test_a_few_views_get_whole_numbers_on_the_axis():
+    chart = views_over_time_chart([reel("a", 0, 1), reel("b", 1, 2), reel("c", 2, 3)], outlier_at=OUTLIER_AT)
+
+    assert [tick["label"] for tick in chart["y_ticks"]] == ["1", "2", "3", "4"]
+
+
 def test_no_reels_or_only_undated_and_unviewed_ones_make_no_chart():
     assert views_over_time_chart([], outlier_at=OUTLIER_AT) is None
     assert views_over_time_chart([reel("a", None, 500), reel("b", 3, 0)], outlier_at=OUTLIER_AT) is None
@@ -224,7 +231,8 @@ def test_each_cell_counts_the_competitors_outliers_of_its_type_with_the_best_mul
     cells = {(cell["account"], cell["hook_type"]): cell for cell in grid["cells"]}
     assert cells["alpha", "question"]["count"] == 2 and cells["alpha", "question"]["best"] == "best 5.0×"
     assert cells["alpha", "question"]["title"] == "@alpha · question: 2 outliers, best 5.0× (a1, a2)"
-    assert cells["alpha", "how_to"]["count"] == 0 and cells["alpha", "how_to"]["title"] == "@alpha · how to: no outliers"
+    assert cells["alpha", "how_to"]["count"] == 0
+    assert cells["alpha", "how_to"]["title"] == "@alpha · how to: no outliers"
     assert sum(cell["count"] for cell in grid["cells"]) == len(BREAKOUTS)
     # Shaded by count against the fullest cell.
     assert cells["alpha", "question"]["level"] == 4 and cells["bravo", "how_to"]["level"] == 2
@@ -279,8 +287,9 @@ def test_the_profile_page_charts_every_stored_reel_with_its_outliers_and_median(
     svg = svg_of(page, "views-chart")
     assert 'role="img"' in svg and "<title id=\"views-chart-title\">Views of @chart_mara" in svg and "<desc" in svg
     # Every stored reel, not only the twelve of the table.
-    assert svg.count('<circle class="point') == 14 == Content.objects.filter(username="chart_mara").count()
-    outliers = set(Content.objects.filter(username="chart_mara", outlier_score__gte=2).values_list("shortcode", flat=True))
+    stored = Content.objects.filter(username="chart_mara")
+    assert svg.count('<circle class="point') == 14 == stored.count()
+    outliers = set(stored.filter(outlier_score__gte=2).values_list("shortcode", flat=True))
     assert svg.count('class="point point-outlier"') == len(outliers) == 2
     for shortcode in outliers:
         assert re.search(rf'class="point point-outlier"[^>]*data-shortcode="{shortcode}"', svg)
@@ -288,6 +297,16 @@ def test_the_profile_page_charts_every_stored_reel_with_its_outliers_and_median(
     assert "2026-10-31 · 12,000 views · 5.3× the median · " in svg  # 12000 ÷ 2250
     assert svg.count('class="gridline"') >= 2
     assert "style=" not in svg
+
+
+@pytest.mark.django_db
+def test_the_chart_reads_the_stored_reels_in_one_query(write_account, django_assert_num_queries):
+    fetched_profile(write_account, "chart_count", [5000, 1000, 1200, 900])
+
+    with django_assert_num_queries(1):
+        chart = views_chart("chart_count")
+
+    assert chart["point_count"] == 4 and chart["capped_at"] is None
 
 
 @pytest.mark.django_db
@@ -302,7 +321,8 @@ def test_the_profile_partial_draws_the_chart_too(client, write_account):
 @pytest.mark.django_db
 def test_reels_without_a_date_or_views_are_named_below_the_chart(client, write_account):
     fetched_profile(write_account, "chart_gaps", [5000, 1000, 1200, 1100])
-    codes = list(Content.objects.filter(username="chart_gaps").order_by("date_posted").values_list("shortcode", flat=True))
+    stored = Content.objects.filter(username="chart_gaps").order_by("date_posted")
+    codes = list(stored.values_list("shortcode", flat=True))
     Content.objects.filter(shortcode=codes[0]).update(date_posted=None)
     Content.objects.filter(shortcode=codes[1]).update(view_count=0)
 
@@ -325,7 +345,8 @@ def test_a_profile_with_no_one_or_two_reels_still_renders(client, write_account,
     if drawn:
         assert svg_of(page, "views-chart").count('<circle class="point') == len(drawn)
     else:
-        assert '<svg class="chart views-chart"' not in page and "No reel with a posting date and recorded views to chart yet." in page
+        assert '<svg class="chart views-chart"' not in page
+        assert "No reel with a posting date and recorded views to chart yet." in page
 
 
 # Views newest first; outliers are ≥ 2× the median of the account's other reels.
@@ -440,7 +461,8 @@ def test_each_idea_cites_its_source_reels_linked_with_their_multiplier_and_lists
     for idea, article in zip(ideas, articles):
         assert idea["sources"]
         for source in idea["sources"]:
-            assert f'<a href="{source["url"]}" rel="noopener noreferrer">@{source["username"]} {source["shortcode"]}</a>' in article
+            link = f'<a href="{source["url"]}" rel="noopener noreferrer">@{source["username"]} {source["shortcode"]}</a>'
+            assert link in article
             assert f'<span class="multiplier">{source["outlier_multiplier"]:.1f}×</span>' in article
         beats = re.search(r'<ol class="beats">(.*?)</ol>', article, flags=re.DOTALL)
         assert beats and beats.group(1).count("<li>") == len(idea["script"]["body"]) >= 1

@@ -123,7 +123,8 @@ def test_the_results_chart_draws_a_cell_per_competitor_and_hook_type(asgi_server
     assert cell_box["width"] > 50 and cell_box["height"] > 25, cell_box
     fullest = grid.locator("g.grid-cell.heat-4 rect.cell").first
     assert fullest.evaluate("rect => getComputedStyle(rect).fill") == "rgb(59, 99, 196)"
-    expect(grid.locator('g.grid-cell[data-account="grid_alpha"][data-count="2"] text.cell-best')).to_have_text("best 5.0×")
+    alpha_questions = grid.locator('g.grid-cell[data-account="grid_alpha"][data-count="2"]')
+    expect(alpha_questions.locator("text.cell-best")).to_have_text("best 5.0×")
     expect(page.locator("svg.outlier-bars rect.bar")).to_have_count(len(outliers))
     expect(page.locator("#outliers-table [data-typing]")).to_have_count(len(outliers))
     expect(page.locator("#outliers-table [data-typing]").first).to_contain_text("% sure")
