@@ -194,6 +194,27 @@ OUTLIER_RADIUS = 6.5
 LABELLED_OUTLIERS = 6
 
 
+# A multiplier label's box ("12.3×" at 11px), for keeping labels apart.
+LABEL_WIDTH_UNITS = 34
+LABEL_HEIGHT_UNITS = 13
+
+
+def _labelled_outliers(drawable: Sequence[ReelPoint], outlier_at: float, x_of, y_of) -> set[str]:
+    """The outliers whose multiplier is written beside them: the strongest first, at most
+    LABELLED_OUTLIERS, and none whose label would overlap one already placed (hover still tells)."""
+    placed: list[tuple[float, float]] = []
+    chosen = set()
+    for reel in sorted(drawable, key=lambda reel: (-reel.multiplier, reel.shortcode)):
+        if reel.multiplier < outlier_at or len(chosen) == LABELLED_OUTLIERS:
+            break
+        x, y = x_of(reel.posted_at), y_of(reel.views)
+        if all(abs(x - other_x) >= LABEL_WIDTH_UNITS or abs(y - other_y) >= LABEL_HEIGHT_UNITS
+               for other_x, other_y in placed):
+            placed.append((x, y))
+            chosen.add(reel.shortcode)
+    return chosen
+
+
 def views_over_time_chart(reels: Sequence[ReelPoint], *, outlier_at: float) -> dict | None:
     """Geometry of a scatter of reels: x = date posted, y = views on a log scale, outliers marked.
 
@@ -233,11 +254,7 @@ def views_over_time_chart(reels: Sequence[ReelPoint], *, outlier_at: float) -> d
     def x_of(moment: datetime) -> float:
         return x_scale(moment.timestamp())
 
-    labelled = {
-        reel.shortcode
-        for reel in sorted(drawable, key=lambda reel: -reel.multiplier)[:LABELLED_OUTLIERS]
-        if reel.multiplier >= outlier_at
-    }
+    labelled = _labelled_outliers(drawable, outlier_at, x_of, y_of)
     points = []
     for reel in drawable:
         outlier = reel.multiplier >= outlier_at
@@ -291,6 +308,8 @@ def views_over_time_chart(reels: Sequence[ReelPoint], *, outlier_at: float) -> d
         "first_date": drawable[0].posted_at.astimezone(UTC),
         "last_date": drawable[-1].posted_at.astimezone(UTC),
         "left_out": left_out,
+        # The profile's own median counts them; the line, like the multipliers, does not.
+        "median_leaves_out_zero_views": any(reel.views <= 0 for reel in reels),
     }
 
 

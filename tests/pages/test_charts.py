@@ -130,6 +130,20 @@ def test_outliers_are_the_reels_score_reels_puts_at_two_times_the_median_or_more
     assert [point["outlier"] for point in chart["points"]] == [False] * 5 + [True] * 3  # 2400, 9000 and 2300 (2.0×)
 
 
+def test_outlier_labels_go_to_the_strongest_and_never_overlap():
+    reels = [reel(f"o{n}", n, 10_000 + 100 * n, 10 + n) for n in range(10)]  # ten outliers, a day apart
+    reels += [reel(f"r{n}", 10 + n, 1000) for n in range(40)]
+
+    chart = views_over_time_chart(reels, outlier_at=OUTLIER_AT)
+
+    labels = [point for point in chart["points"] if point["label"]]
+    assert 1 < len(labels) <= 6
+    assert labels[-1]["shortcode"] == "o9" and labels[-1]["label"] == "19.0×"  # the strongest always
+    for index, first in enumerate(labels):
+        for second in labels[index + 1:]:
+            assert abs(first["x"] - second["x"]) >= 34 or abs(first["y"] - second["y"]) >= 13
+
+
 def test_the_median_line_is_at_the_median_of_the_non_zero_views():
     reels = [reel("a", 0, 500), reel("b", 1, 0), reel("c", 2, 2000), reel("d", 3, 800), reel("e", 4, 40_000, 50)]
 
@@ -137,6 +151,7 @@ def test_the_median_line_is_at_the_median_of_the_non_zero_views():
 
     assert chart["median"]["value"] == statistics.median([500, 2000, 800, 40_000]) == 1400
     assert chart["median"]["label"] == "median 1,400 views"
+    assert chart["median_leaves_out_zero_views"]
     y = {point["shortcode"]: point["y"] for point in chart["points"]}
     assert y["c"] < chart["median"]["y"] < y["d"]
 
