@@ -26,6 +26,9 @@ STOP_WORDS = frozenset(
 )
 WORD_RE = re.compile(r"[a-z][a-z'’-]{2,}")
 HASHTAG_RE = re.compile(r"#(\w+)")
+# A reel is an outlier of its account at this many times the account's median views (the score of
+# score_reels); the profile page's chart marks the same reels.
+OUTLIER_AT = 2.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def profile_metrics(profile: ProfileData, scored: list[ScoredReel]) -> ProfileMe
         "posting_hours_utc": {str(hour): n for hour, n in sorted(hours.items())},
         "reels_per_week": round(len(dates) / (span_days / 7), 2) if span_days else float(len(dates)),
         "avg_video_duration": round(statistics.fmean(durations), 1) if durations else None,
-        "outlier_count_2x": sum(1 for s in scored if s.outlier_score >= 2),
+        "outlier_count_2x": sum(1 for s in scored if s.outlier_score >= OUTLIER_AT),
         "top_outliers": [
             {"shortcode": s.reel.shortcode, "outlier_score": s.outlier_score, "view_count": s.reel.view_count}
             for s in top_outliers

@@ -12,12 +12,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from profiles.forms import ProfileRequestForm
+from profiles.metrics import OUTLIER_AT
 from profiles.models import Content, PrimaryProfile, ProfileJob, Source
 from profiles.selectors import profile_status
 from profiles.services import InvalidUsername, QueueUnavailable, normalize_username, profile_request
+from viralspot.charts import ReelPoint, views_over_time_chart
 from viralspot.views import http_url, render_live
 
 REELS_ON_PAGE = 12
+# The chart draws every stored reel up to this many (the latest): far more than one fetch stores,
+# so only an account refetched for years would be cut, and the page stays light.
+REELS_IN_CHART = 1000
 QUEUED_ON_PAGE = 10
 # The status endpoint's words, as a reader says them ("exists" is the profile being there).
 STATUS_WORDS = {
@@ -80,4 +85,17 @@ def profile_page(request, username):
         for reel in reels:
             reel.href = http_url(reel.url)
         context["reels"] = reels
+        context["chart"] = views_chart(username)
     return render_live(request, "profiles/status.html", "profiles/_status_live.html", context)
+
+
+def views_chart(username: str) -> dict | None:
+    """The views-over-time chart of the username's stored reels (viralspot.charts)."""
+    rows = list(Content.objects.for_profile_chart(username, limit=REELS_IN_CHART + 1))
+    chart = views_over_time_chart(
+        [ReelPoint(shortcode, posted_at, views, score) for shortcode, posted_at, views, score in rows[:REELS_IN_CHART]],
+        outlier_at=OUTLIER_AT,
+    )
+    if chart is not None:
+        chart["capped_at"] = REELS_IN_CHART if len(rows) > REELS_IN_CHART else None
+    return chart

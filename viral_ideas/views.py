@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from viral_ideas import selectors, services
 from viral_ideas.analysis import HOOK_TYPE_ORDER, HOOK_TYPES
 from viral_ideas.forms import ViralIdeasForm
 from viral_ideas.models import ViralIdeasQueue
+from viralspot.charts import Breakout, breakout_grid_chart, outlier_bar_chart
 from viralspot.views import duration_text, eta_text, http_url, render_live
 
 Status = ViralIdeasQueue.Status
@@ -120,116 +120,72 @@ def viral_results(request, session_id):
         messages.info(request, "No results yet: they appear here when the first run completes.")
         return redirect("viral-progress", session_id=session_id)
     document = selectors.result_document(entry, result)
-    threshold = (document["analysis_data"].get("settings") or {}).get("outlier_threshold", 2.0)
+    data = document["analysis_data"]
+    threshold = (data.get("settings") or {}).get("outlier_threshold", 2.0)
     for reel in document["outlier_reels"]:
         reel["href"] = http_url(reel.get("reel", {}).get("url"))
         reel["hook_label"] = (reel.get("hook_type") or "").replace("_", " ")
+        reel["typing"] = hook_typing(reel)
     ideas = document["ideas"]
     for idea in ideas:
         idea["hook_label"] = (idea.get("hook_type") or "").replace("_", " ")
         for source in idea.get("sources", []):
             source["href"] = http_url(source.get("url"))
+    breakouts = [breakout_of(reel) for reel in document["outlier_reels"]]
+    competitors = [account.get("username", "?") for account in data.get("competitors", [])]
     return render(request, "viral_ideas/results.html", {
         "entry": entry,
         "document": document,
         "analysis": document["analysis"],
         "summary": document["analysis_summary"],
         "strategy": entry.content_strategy or {},
-        "chart": outlier_chart(document["outlier_reels"], threshold=threshold),
+        "grid": breakout_grid_chart(competitors, breakouts, type_order=HOOK_TYPE_ORDER),
+        "chart": outlier_bar_chart(breakouts, threshold=threshold),
         "threshold": threshold,
-        "hook_groups": hook_groups(document["hooks_by_type"]),
+        "hook_groups": hook_groups(document["hooks_by_type"], document["outlier_reels"]),
         "patterns": [{**pattern, "kind_label": pattern["kind"].replace("_", " ")} for pattern in document["patterns"]],
         "ideas": ideas,
     })
 
 
-def hook_groups(hooks_by_type: dict) -> list[dict]:
-    """Hooks grouped by type in the taxonomy's order, each type with its definition."""
+def breakout_of(reel: dict) -> Breakout:
+    """A stored outlier reel (analysis.AnalysedReel.to_dict) as the charts take it."""
+    data = reel.get("reel", {})
+    return Breakout(
+        account=data.get("username", "?"),
+        shortcode=data.get("shortcode", ""),
+        multiplier=float(reel.get("outlier_multiplier", 0)),
+        hook_type=reel.get("hook_type") or "statement",
+        hook=reel.get("hook") or "",
+        views=int(data.get("view_count", 0)),
+    )
+
+
+def hook_typing(reel: dict) -> dict | None:
+    """How a stored hook was typed, for the page: confidence as "92 %", the cue, and who typed it.
+
+    Results stored before hooks carried their evidence have none of the three fields: None, and
+    the page shows the type alone rather than a made-up confidence.
+    """
+    if "hook_confidence" not in reel:
+        return None
+    return {
+        "confidence": f"{round(float(reel['hook_confidence']) * 100)} %",
+        "cue": reel.get("hook_cue") or "",
+        "source": reel.get("hook_source") or "",
+    }
+
+
+def hook_groups(hooks_by_type: dict, outlier_reels: list[dict]) -> list[dict]:
+    """Hooks grouped by type in the taxonomy's order, each type with its definition, and each hook
+    with how it was typed (hook_typing of its outlier reel)."""
+    typings = {(reel.get("reel", {}).get("username"), reel.get("reel", {}).get("shortcode")): reel.get("typing")
+               for reel in outlier_reels}
+    for hooks in hooks_by_type.values():
+        for hook in hooks:
+            hook["typing"] = typings.get((hook.get("username"), hook.get("shortcode")))
     order = [name for name in HOOK_TYPE_ORDER if name in hooks_by_type] + sorted(set(hooks_by_type) - set(HOOK_TYPE_ORDER))
     return [
         {"type": name, "label": name.replace("_", " "), "definition": HOOK_TYPES.get(name, ""), "hooks": hooks_by_type[name]}
         for name in order
     ]
-
-
-# --- The outlier chart (server-rendered SVG) -----------------------------------------------------
-
-CHART_WIDTH = 960
-LABEL_WIDTH = 190
-VALUE_WIDTH = 64
-ROW_HEIGHT = 22
-BAR_HEIGHT = 14
-GROUP_GAP = 10
-AXIS_HEIGHT = 26
-ACCOUNT_TONES = 6  # colours cycle; every group is also named in text, so colour is never the only cue
-
-
-def _tick_step(maximum: float) -> int:
-    for step in (1, 2, 5, 10, 20, 50, 100):
-        if maximum / step <= 8:
-            return step
-    return 200
-
-
-def outlier_chart(outlier_reels: list[dict], *, threshold: float) -> dict | None:
-    """Bar geometry of the outlier reels, one bar per reel, grouped by account (best account first).
-
-    Bar length is the reel's outlier multiplier (views ÷ its account's typical views) on one
-    linear scale from 0, so bars of different accounts compare directly.
-    """
-    if not outlier_reels:
-        return None
-    groups: dict[str, list[dict]] = {}
-    for reel in sorted(outlier_reels, key=lambda item: -item.get("outlier_multiplier", 0)):
-        groups.setdefault(reel.get("reel", {}).get("username", "?"), []).append(reel)
-    largest = max([reel.get("outlier_multiplier", 0) for reel in outlier_reels] + [threshold])
-    step = _tick_step(largest)
-    scale_max = max(step, math.ceil(largest / step) * step)
-    plot_width = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
-
-    def x_of(value: float) -> float:
-        return round(LABEL_WIDTH + plot_width * value / scale_max, 1)
-
-    rows, headings = [], []
-    y = AXIS_HEIGHT
-    for tone_index, (username, reels) in enumerate(groups.items()):
-        headings.append({"y": y + ROW_HEIGHT - 7, "text": f"@{username}",
-                         "count": f"{len(reels)} outlier{'s' if len(reels) != 1 else ''}"})
-        y += ROW_HEIGHT
-        for reel in reels:
-            multiplier = reel.get("outlier_multiplier", 0)
-            data = reel.get("reel", {})
-            rows.append({
-                "y": y + (ROW_HEIGHT - BAR_HEIGHT) / 2,
-                "text_y": y + ROW_HEIGHT - 7,
-                "width": max(1.0, round(x_of(multiplier) - LABEL_WIDTH, 1)),
-                "value_x": x_of(multiplier) + 6,
-                "tone": tone_index % ACCOUNT_TONES,
-                "label": data.get("shortcode", ""),
-                "value": f"{multiplier:.1f}×",
-                "title": f"@{username} {data.get('shortcode', '')}: {multiplier:.2f}× its account's typical views "
-                         f"({data.get('view_count', 0):,} views; hook: {reel.get('hook') or '—'})",
-            })
-            y += ROW_HEIGHT
-        y += GROUP_GAP
-    ticks = [{"x": x_of(value), "label": f"{value}×"} for value in range(0, scale_max + 1, step)]
-    plot_bottom = y - GROUP_GAP
-    return {
-        "width": CHART_WIDTH,
-        "height": plot_bottom + 22,
-        "label_x": LABEL_WIDTH - 8,
-        "plot_left": LABEL_WIDTH,
-        "count_x": CHART_WIDTH - VALUE_WIDTH,
-        "grid_top": AXIS_HEIGHT - 4,
-        "plot_bottom": plot_bottom,
-        "axis_y": AXIS_HEIGHT - 8,
-        "threshold_label_y": plot_bottom + 15,
-        "bar_height": BAR_HEIGHT,
-        "ticks": ticks,
-        "threshold_x": x_of(threshold),
-        "threshold_label": f"{threshold:g}× threshold",
-        "headings": headings,
-        "rows": rows,
-        "reel_count": len(rows),
-        "account_count": len(groups),
-    }
