@@ -63,9 +63,15 @@ def schema_name(request: dict) -> str | None:
 
 
 def prompt_of(request: dict) -> str:
-    """The last user message of a request."""
+    """The last user message of a request (on a retry: what the model is told was wrong)."""
     messages = (request.get("body") or request).get("messages") or []
     return next((message["content"] for message in reversed(messages) if message.get("role") == "user"), "")
+
+
+def task_of(request: dict) -> str:
+    """The first user message of a request: the task, also when the conversation goes on with a retry."""
+    messages = (request.get("body") or request).get("messages") or []
+    return next((message["content"] for message in messages if message.get("role") == "user"), "")
 
 
 def listed_objects(prompt: str) -> list[dict]:
