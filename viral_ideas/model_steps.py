@@ -160,10 +160,10 @@ class ModelSteps:
         if self._may_ask("hook_typing", len(hooks)):
             batches = [hooks[start : start + HOOKS_PER_REQUEST] for start in range(0, len(hooks), HOOKS_PER_REQUEST)]
             for number, batch in enumerate(batches, start=1):
-                if on_progress is not None:
-                    on_progress((number - 1) / len(batches), f"Typing hooks with the model: batch {number} of {len(batches)}")
                 if self.unavailable is not None:
                     break
+                if on_progress is not None:
+                    on_progress((number - 1) / len(batches), f"Typing hooks with the model: batch {number} of {len(batches)}")
                 answer = self._ask("hook_typing", hook_messages(batch), **hook_request(len(batch)))
                 for item in answer.items if answer is not None else ():
                     hook = batch[item["id"] - 1] if item is not None else None

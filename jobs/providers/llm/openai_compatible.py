@@ -372,6 +372,11 @@ class OpenAICompatibleProvider:
 
         The model's own numbers are ignored: every score is the mean outlier multiplier of the
         reels an idea cites. An answer without a single usable idea raises LLMBadResponse.
+
+        This is the LLMProvider interface's lenient reader (an unknown shortcode is dropped, an
+        unknown hook type read as a statement). The viral-ideas pipeline asks through
+        viral_ideas.model_steps instead: a JSON-schema answer, one retry, and the offline
+        composer's idea for every slot the model got wrong.
         """
         if not brief.outliers:
             raise PermanentJobError("No outlier reels to base ideas on", error_code="NO_OUTLIERS")
