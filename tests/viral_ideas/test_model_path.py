@@ -14,17 +14,20 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.db.models.signals import post_save
 
 from jobs.errors import PermanentJobError
 from jobs.providers.llm.base import IdeasBrief
 from jobs.providers.llm.offline import OfflineWriter
 from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
+from jobs.models import ProgressEvent
 from jobs.runner import run_jobs
+from jobs.services import job_cancel
 from support.fake_openai import FakeOpenAIServer, HttpError, Silence, listed_objects, schema_name, task_of
 from text_rules.hooks import type_hook
 from viral_ideas import analysis
 from viral_ideas.model_steps import HOOKS_PER_REQUEST, ModelSteps
-from viral_ideas.models import ViralAnalysisResult
+from viral_ideas.models import ViralAnalysisResult, ViralIdeasQueue
 from viral_ideas.services import viral_entry_create
 
 STRATEGY = {"contentType": "Quick recipes", "targetAudience": "Busy parents", "goals": "Grow followers"}
@@ -357,6 +360,11 @@ def test_with_the_model_every_step_is_the_models_and_analysis_data_says_so(write
             "source": "model", "items_from_model": items, "items_offline": 0, "requests": 1, "error": None, "problems": []}
     assert [schema_name(request) for request in server.requests] == ["hook_types", "pattern_explanations", "content_ideas"]
     assert all(request["body"]["response_format"]["type"] == "json_schema" for request in server.requests)
+    # Only the ideas are streamed: they are what the progress bar waits for.
+    assert [request["body"]["stream"] for request in server.requests] == [False, False, True]
+    drafted = ProgressEvent.objects.filter(job_kind="viral_ideas", job_id=entry.pk, stage="ideas",
+                                           message__startswith="Drafted idea")
+    assert drafted.count() == 3
 
 
 @pytest.mark.django_db
@@ -425,6 +433,32 @@ def test_a_rejected_key_fails_the_job_clearly_instead_of_running_offline(write_a
     assert "sk-typo" not in entry.error_message
     assert entry.attempts == 1, "a rejected key is permanent: no retry"
     assert not ViralAnalysisResult.objects.filter(queue=entry).exists()
+
+
+@pytest.mark.django_db
+def test_a_cancel_while_the_ideas_stream_in_stops_the_run_without_a_result(write_account, settings, server):
+    plant(write_account)
+    use_model(settings, server)
+    entry = viral_entry_create(session_id="sess-model-cancel", primary_username="planted_creator",
+                               competitors=list(COMPETITORS), content_strategy=dict(STRATEGY))
+
+    def cancel_when_the_model_starts_on_ideas(sender, instance, created, **kwargs):
+        if created and instance.job_id == entry.pk and instance.message.startswith("Waiting for the model's first idea"):
+            job_cancel(ViralIdeasQueue.objects.get(pk=entry.pk), reason="Cancelled by the user")
+
+    post_save.connect(cancel_when_the_model_starts_on_ideas, sender=ProgressEvent)
+    try:
+        run_jobs("viral_ideas", time_budget_seconds=60)
+    finally:
+        post_save.disconnect(cancel_when_the_model_starts_on_ideas, sender=ProgressEvent)
+
+    entry.refresh_from_db()
+    assert entry.status == "cancelled"
+    assert len(server.requests_for("content_ideas")) == 1, "the stream was under way"
+    assert not ViralAnalysisResult.objects.filter(queue=entry).exists()
+    events = ProgressEvent.objects.filter(job_kind="viral_ideas", job_id=entry.pk)
+    assert not events.filter(message__contains="ideas composed with").exists(), "stopped inside the stream"
+    assert not events.filter(stage="completed").exists()
 
 
 @pytest.mark.django_db
