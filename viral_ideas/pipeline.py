@@ -16,6 +16,7 @@ from jobs.providers.llm.base import IdeasBrief
 from profiles.models import Content
 from profiles.pipeline import refresh_profile
 from viral_ideas import analysis
+from viral_ideas.model_steps import ModelSteps
 from viral_ideas.models import ViralAnalysisResult, ViralIdeasCompetitor, ViralIdeasQueue
 from viral_ideas.services import next_run_after
 
@@ -66,9 +67,13 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
     2. competitors (25 → 50 %, per competitor): pending → processing → completed | failed; one
        failing competitor is reported, all failing fails the run
     3. analysis (50 → 75 %): baselines, outlier multipliers, hooks and their types, keywords,
-       patterns that held across competitors
+       patterns that held across competitors and why each held
     4. ideas (75 → 90 %): content ideas for the creator's strategy, each traced to its reels
     5. finalise (→ 100 %): the run's result row, total_runs, last_analysis_at, next_scheduled_run
+
+    With LLM_PROVIDER=openai the model types the hooks, explains the patterns and writes the ideas,
+    each item falling back to its offline result (viral_ideas.model_steps); analysis_data["model"]
+    records which items came from where.
     """
     progress.typical_duration = typical_duration(recent_durations(ViralIdeasQueue))
     started = timezone.now()
@@ -116,6 +121,8 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
 
     # 3. Analysis
     progress.report("analysis", 52, "Measuring each account's baseline and its outliers")
+    writer = get_llm_provider()
+    steps = ModelSteps(writer)
     primary = analysis.analyse_account(
         entry.primary_username, "primary", _reel_inputs(entry.primary_username, max_reels), threshold=threshold
     )
@@ -125,11 +132,18 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
     ]
     progress.report("analysis", 62, "Classifying hooks of "
                     f"{sum(len(a.outliers) for a in rivals)} competitor outliers")
+    # Typed before the patterns are looked for: the hook type is one of the traits they count.
+    primary, *rivals = steps.type_hooks(
+        [primary, *rivals], on_progress=lambda fraction, message: progress.report("analysis", 62 + 8 * fraction, message)
+    )
     # Only traits clearly over-represented among outliers (lift ≥ MIN_PATTERN_LIFT) explain them;
     # common ones (a popular hashtag) would rank high on volume alone.
     patterns = analysis.find_patterns([primary, *rivals], min_lift=MIN_PATTERN_LIFT)
     summary = analysis.analysis_summary(primary, rivals, patterns)
     new_codes = _new_shortcodes([entry.primary_username, *loaded], previous_run_at)
+    progress.report("analysis", 71, f"{len(patterns)} patterns held across competitors; explaining them")
+    hooks = {reel.reel.shortcode: reel.hook for account in rivals for reel in account.reels}
+    stored_patterns = steps.explain_patterns(patterns, competitors=len(rivals), hooks=hooks)
     progress.report("analysis", 75, f"{len(patterns)} patterns held across competitors")
 
     # 4. Ideas
@@ -144,8 +158,7 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
         patterns=tuple(p.to_dict() for p in patterns[:10]),
         keywords=tuple(p.value for p in patterns if p.kind == "keyword")[:10],
     )
-    writer = get_llm_provider()
-    ideas = writer.compose_ideas(
+    ideas = steps.compose_ideas(
         brief, on_progress=lambda fraction, message: progress.report("ideas", 76 + 14 * fraction, message)
     )
     progress.report("ideas", 90, f"{len(ideas)} ideas composed with {writer.name}")
@@ -159,12 +172,13 @@ def analyse_entry(entry: ViralIdeasQueue, progress: JobProgress) -> None:
         "primary": primary.to_dict(),
         "competitors": [a.to_dict() for a in rivals],
         "competitor_failures": failures,
-        "patterns": [p.to_dict() for p in patterns],
+        "patterns": stored_patterns,
         "summary": summary,
         "new_since_last_run": sorted(new_codes),
         "new_outliers": [r.to_dict() for r in fresh],
         "ideas": [dataclasses.asdict(idea) for idea in ideas],
         "writer": writer.name,
+        "model": steps.record(),
     }
     primary_reels = len(primary.reels)
     competitor_reels = sum(len(a.reels) for a in rivals)

@@ -1,16 +1,13 @@
 """The OpenAI-compatible client against a real local HTTP server that speaks the protocol.
 
-Nothing in the client is mocked: each test switches the server's behaviour and checks what the
-client sends and which typed error (and retryable flag) it turns each answer into.
+Nothing in the client is mocked: each test switches the server's behaviour (tests/support/fake_openai.py)
+and checks what the client sends and which typed error (and retryable flag) it turns each answer into.
 """
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -27,6 +24,7 @@ from jobs.providers.llm.base import (
 )
 from jobs.providers.llm.offline import OfflineWriter
 from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
+from support.fake_openai import FakeLLMServer, stream_pieces
 
 API_KEY = "sk-test-SECRET-0123456789"
 ARTICLE = (
@@ -43,207 +41,9 @@ ARTICLE = (
 )
 
 
-def _pieces(text: str) -> list[str]:
-    """The article cut the way a model streams it: a word or two per chunk, whitespace kept."""
-    pieces, current = [], ""
-    for char in text:
-        current += char
-        if char == " " and len(current) > 6:
-            pieces.append(current)
-            current = ""
-    return pieces + ([current] if current else [])
-
-
-class QuietServer(ThreadingHTTPServer):
-    """Timeout tests hang up on purpose; the server's late writes to them are expected to fail."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class FakeLLMServer:
-    """A ThreadingHTTPServer on 127.0.0.1 answering POST /v1/chat/completions as told by `behaviour`."""
-
-    def __init__(self):
-        self.behaviour = "stream"
-        self.expected_key = ""
-        self.pieces = _pieces(ARTICLE)
-        self.requests: list[dict] = []
-        self.failures_before_success = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):  # noqa: A002 - the base class names it so
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = None
-                outer.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                if self.path != "/v1/chat/completions":
-                    return self.send_json(404, {"error": {"message": f"unknown path {self.path}"}})
-                if outer.expected_key and self.headers.get("Authorization") != f"Bearer {outer.expected_key}":
-                    return self.send_json(401, {"error": {"message": "missing or wrong API key"}})
-                if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
-                    return self.send_json(400, {"error": {"message": "model and messages are required"}})
-                getattr(self, "behave_" + outer.behaviour)(body)
-
-            # --- plumbing
-
-            def send_json(self, status, document, headers=None, raw=None):
-                payload = raw if raw is not None else json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def start_stream(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-
-            def chunk(self, text):
-                data = text.encode()
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
-
-            def event(self, document):
-                self.chunk(f"data: {json.dumps(document)}\n\n")
-
-            def delta(self, content, finish_reason=None):
-                self.event({
-                    "id": "chatcmpl-1",
-                    "object": "chat.completion.chunk",
-                    "model": "fake-model-1",
-                    "choices": [{"index": 0, "delta": {"content": content} if content is not None else {}, "finish_reason": finish_reason}],
-                })
-
-            def end_stream(self):
-                self.wfile.write(b"0\r\n\r\n")
-                self.wfile.flush()
-
-            # --- behaviours
-
-            def behave_stream(self, body):
-                self.start_stream()
-                self.delta("")  # servers open with an empty role-only delta
-                for piece in outer.pieces:
-                    self.delta(piece)
-                self.delta(None, finish_reason="stop")
-                self.event({"choices": [], "usage": {"prompt_tokens": 120, "completion_tokens": 90, "total_tokens": 210}})
-                self.chunk("data: [DONE]\n\n")
-                self.end_stream()
-
-            def behave_keepalive(self, body):
-                self.start_stream()
-                self.chunk(": keep-alive\n\n")
-                for piece in outer.pieces:
-                    self.chunk(": ping\n\n")
-                    self.chunk("event: message\n")
-                    self.delta(piece)
-                self.chunk("\n")
-                self.chunk("data: [DONE]\n\n")
-                self.end_stream()
-
-            def behave_json(self, body):
-                self.send_json(200, {
-                    "id": "chatcmpl-2",
-                    "object": "chat.completion",
-                    "model": "fake-model-1",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": ARTICLE}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": 80, "total_tokens": 180},
-                })
-
-            def behave_rate_limited(self, body):
-                self.send_json(429, {"error": {"message": "Rate limit reached for requests", "type": "requests"}}, {"Retry-After": "7"})
-
-            def behave_server_error(self, body):
-                self.send_json(500, {"error": {"message": "The server had an error while processing your request"}})
-
-            def behave_bad_gateway(self, body):
-                self.send_json(502, None, raw=b"<html>502 Bad Gateway</html>")
-
-            def behave_unauthorized(self, body):
-                # Some servers quote the key they were given; the client must not pass it on.
-                self.send_json(401, {"error": {"message": f"Incorrect API key provided: {API_KEY}", "type": "invalid_request_error"}})
-
-            def behave_unknown_model(self, body):
-                self.send_json(404, {"error": {"message": f"The model `{body['model']}` does not exist", "code": "model_not_found"}})
-
-            def behave_ollama_error(self, body):
-                self.send_json(400, {"error": f"model '{body['model']}' not found, try pulling it first"})
-
-            def behave_invalid_json(self, body):
-                self.send_json(200, None, raw=b"{this is not json")
-
-            def behave_no_choices(self, body):
-                self.send_json(200, {"object": "chat.completion", "model": "fake-model-1", "choices": []})
-
-            def behave_empty_content(self, body):
-                self.send_json(200, {"model": "fake-model-1", "choices": [{"message": {"content": ""}, "finish_reason": "stop"}]})
-
-            def behave_cut_off(self, body):
-                self.start_stream()
-                for piece in outer.pieces[:5]:
-                    self.delta(piece)
-                self.close_connection = True  # dies mid-body: no final chunk, no [DONE]
-
-            def behave_ends_early(self, body):
-                self.start_stream()
-                for piece in outer.pieces[:5]:
-                    self.delta(piece)
-                self.end_stream()  # a clean end, but neither [DONE] nor a finish_reason
-
-            def behave_slow(self, body):
-                time.sleep(1.5)
-                self.behave_json(body)
-
-            def behave_trickle(self, body):
-                # Alive but never finishing: only the total deadline can stop the client.
-                self.start_stream()
-                try:
-                    for _ in range(40):
-                        self.chunk(": still thinking\n\n")
-                        time.sleep(0.1)
-                except OSError:
-                    pass
-                self.close_connection = True
-
-            def behave_flaky(self, body):
-                if outer.failures_before_success > 0:
-                    outer.failures_before_success -= 1
-                    return self.send_json(503, {"error": {"message": "overloaded"}}, {"Retry-After": "0"})
-                self.behave_stream(body)
-
-        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> "FakeLLMServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server():
-    with FakeLLMServer() as running:
+    with FakeLLMServer(pieces=stream_pieces(ARTICLE)) as running:
         yield running
 
 
@@ -512,7 +312,7 @@ def test_spin_mode_sends_the_source_text_to_rewrite(server):
 
 
 def test_an_answer_without_a_title_line_gets_one_from_the_topic(server):
-    server.pieces = _pieces("Pasta water deserves more respect.\n\n## Salt it\n\nUse plenty of salt.\n")
+    server.pieces = stream_pieces("Pasta water deserves more respect.\n\n## Salt it\n\nUse plenty of salt.\n")
 
     article = OpenAICompatibleProvider(client_for(server)).write_article(BRIEF)
 
@@ -521,7 +321,7 @@ def test_an_answer_without_a_title_line_gets_one_from_the_topic(server):
 
 
 def test_chatter_before_the_title_and_a_code_fence_are_dropped(server):
-    server.pieces = _pieces("<think>plan the piece</think>\nSure! Here is your article:\n\n```markdown\n" + ARTICLE + "```")
+    server.pieces = stream_pieces("<think>plan the piece</think>\nSure! Here is your article:\n\n```markdown\n" + ARTICLE + "```")
 
     article = OpenAICompatibleProvider(client_for(server)).write_article(BRIEF)
 

@@ -269,7 +269,7 @@ def test_the_stored_analysis_data_follows_its_schema(analysed):
 
     assert set(data) == {"workflow_version", "analysis_type", "settings", "primary", "competitors",
                          "competitor_failures", "patterns", "summary", "new_since_last_run", "new_outliers", "ideas",
-                         "writer"}
+                         "writer", "model"}
     assert data["workflow_version"] == "2.0"
     assert data["analysis_type"] == "initial"
     assert data["settings"] == {"outlier_threshold": 2.0, "max_reels_per_account": 50,
@@ -281,7 +281,8 @@ def test_the_stored_analysis_data_follows_its_schema(analysed):
     assert data["competitor_failures"] == []
     for pattern in data["patterns"]:
         assert set(pattern) == {"kind", "value", "accounts", "outlier_count", "avg_multiplier", "score", "examples",
-                                "lift"}
+                                "lift", "explanation", "source"}
+        assert pattern["source"] == "offline" and pattern["explanation"]
         assert pattern["kind"] in PATTERN_KINDS
         assert isinstance(pattern["value"], str)
         assert isinstance(pattern["accounts"], list) and len(pattern["accounts"]) >= 2
@@ -293,11 +294,11 @@ def test_the_stored_analysis_data_follows_its_schema(analysed):
     assert data["new_outliers"] == []
     for idea in data["ideas"]:
         assert set(idea) == {"title", "hook", "hook_type", "script", "sources", "why_it_works", "score", "source"}
+        assert idea["source"] == "offline"
         assert all(isinstance(idea[key], str) and idea[key] for key in ("title", "hook", "why_it_works"))
         assert set(idea["script"]) == {"hook", "body", "call_to_action"}
         assert isinstance(idea["script"]["body"], list) and all(isinstance(line, str) for line in idea["script"]["body"])
         assert _is_number(idea["score"])
-        assert idea["source"] in ("offline", "model")
         for source in idea["sources"]:
             assert set(source) == {"username", "shortcode", "url", "hook", "hook_type", "outlier_multiplier",
                                    "view_count"}

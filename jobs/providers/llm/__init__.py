@@ -5,7 +5,9 @@ offline  (default) OfflineWriter: a deterministic composer that assembles the ar
          GENERATION_STEP_DELAY_SECONDS adds a pause per step so a local demo shows progress.
 openai   OpenAICompatibleProvider: a real language model behind any OpenAI-compatible
          /v1/chat/completions endpoint (OpenAI, Ollama, vLLM, llama.cpp), configured by LLM_BASE_URL,
-         LLM_MODEL, LLM_API_KEY and LLM_TIMEOUT_SECONDS.
+         LLM_MODEL, LLM_API_KEY and LLM_TIMEOUT_SECONDS. It is also a StructuredModel (base.py):
+         it answers with JSON following a schema, which is how the viral-ideas analysis steps ask it
+         (structured.py checks and retries the answer; viral_ideas/model_steps.py falls back per item).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Protocol, runtime_checkable
 
 from jobs.errors import PermanentJobError, RetryableJobError
 
@@ -37,6 +37,16 @@ class Article:
     markdown: str  # "# Title" line, intro paragraph(s), "## " sections, a conclusion
     model: str = ""  # which model/composer wrote it
     usage: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """One completion: its text, why it stopped, the token usage and the model that answered."""
+
+    text: str
+    finish_reason: str
+    usage: dict = field(default_factory=dict)
+    model: str = ""
 
 
 # Called while writing with (fraction done 0..1, short message); lets the job report progress
@@ -76,6 +86,32 @@ class LLMProvider(Protocol):
 
     def compose_ideas(self, brief: "IdeasBrief", *, on_progress: ProgressCallback | None = None) -> list["ContentIdea"]:
         """brief.count content ideas for the creator's strategy, each traceable to its source reels."""
+
+
+@runtime_checkable
+class StructuredModel(Protocol):
+    """A language model that can be asked for JSON following a schema.
+
+    The viral-ideas analysis steps take the model path when the configured provider is one
+    (viral_ideas.model_steps); the offline writer is not, so with LLM_PROVIDER=offline every
+    step keeps its rule-based result. The answer is returned as text: checking it against the
+    schema, and retrying, is jobs.providers.llm.structured's work, the same for every provider.
+    """
+
+    name: str  # the provider, e.g. "openai-compatible"
+    model: str  # the model asked, e.g. "llama3.1"
+
+    def complete_json(
+        self,
+        messages: list[dict],
+        *,
+        schema_name: str,
+        schema: dict,
+        max_tokens: int | None = None,
+        stream: bool = False,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> ChatResult:
+        """One completion asked to follow `schema`; transport failures raise the typed LLM errors above."""
 
 
 # --- Viral ideas ----------------------------------------------------------------------------

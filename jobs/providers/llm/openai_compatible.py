@@ -14,7 +14,6 @@ import re
 import socket
 import ssl
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from jobs.errors import PermanentJobError, RetryableJobError
 from jobs.providers.llm.base import (
     Article,
     ArticleBrief,
+    ChatResult,
     ContentIdea,
     IdeasBrief,
     IdeaSource,
@@ -41,14 +41,6 @@ _UNAVAILABLE_STATUSES = {500, 502, 503, 504}
 # An error body is only read to quote its message; a proxy's HTML page can be large.
 _MAX_ERROR_BODY = 64 * 1024
 _MAX_QUOTED_MESSAGE = 300
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    text: str
-    finish_reason: str
-    usage: dict = field(default_factory=dict)
-    model: str = ""
 
 
 class ChatCompletionsClient:
@@ -94,11 +86,18 @@ class ChatCompletionsClient:
         max_tokens: int | None = None,
         stream: bool = True,
         on_delta: Callable[[str], None] | None = None,
+        response_format: dict | None = None,
     ) -> ChatResult:
-        """One completion for `messages`; with stream=True every content piece goes to on_delta as it arrives."""
+        """One completion for `messages`; with stream=True every content piece goes to on_delta as it arrives.
+
+        response_format is passed through as the protocol defines it, e.g. {"type": "json_schema",
+        "json_schema": {"name": ..., "schema": ..., "strict": true}} (OpenAI, vLLM and Ollama accept it).
+        """
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": temperature, "stream": stream}
         if max_tokens is not None:
             body["max_tokens"] = int(max_tokens)
+        if response_format is not None:
+            body["response_format"] = response_format
         payload = json.dumps(body).encode("utf-8")
         attempt = 0
         while True:
@@ -313,13 +312,43 @@ class ChatCompletionsClient:
 
 
 class OpenAICompatibleProvider:
-    """Writes articles and content ideas with a real model through ChatCompletionsClient, streaming progress."""
+    """Writes articles and content ideas with a real model through ChatCompletionsClient, streaming progress.
+
+    It is also a StructuredModel: complete_json asks for an answer that follows a JSON schema, which
+    the viral-ideas analysis steps use (viral_ideas.model_steps).
+    """
 
     name = "openai-compatible"
+    # Lower than for prose: a typing or a check should not change from one run to the next.
+    json_temperature = 0.2
 
     def __init__(self, client: ChatCompletionsClient, *, temperature: float = 0.7):
         self.client = client
         self.temperature = temperature
+
+    @property
+    def model(self) -> str:
+        return self.client.model
+
+    def complete_json(
+        self,
+        messages: list[dict],
+        *,
+        schema_name: str,
+        schema: dict,
+        max_tokens: int | None = None,
+        stream: bool = False,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> ChatResult:
+        """One completion asked to follow `schema` (response_format json_schema, strict); the text is not checked here."""
+        return self.client.chat(
+            messages,
+            temperature=self.json_temperature,
+            max_tokens=max_tokens,
+            stream=stream,
+            on_delta=on_delta,
+            response_format=json_schema_format(schema_name, schema),
+        )
 
     def write_article(self, brief: ArticleBrief, *, on_progress: ProgressCallback | None = None) -> Article:
         """A Markdown article for the brief, written by the model and streamed."""
@@ -343,13 +372,18 @@ class OpenAICompatibleProvider:
 
         The model's own numbers are ignored: every score is the mean outlier multiplier of the
         reels an idea cites. An answer without a single usable idea raises LLMBadResponse.
+
+        This is the LLMProvider interface's lenient reader (an unknown shortcode is dropped, an
+        unknown hook type read as a statement). The viral-ideas pipeline asks through
+        viral_ideas.model_steps instead: a JSON-schema answer, one retry, and the offline
+        composer's idea for every slot the model got wrong.
         """
         if not brief.outliers:
             raise PermanentJobError("No outlier reels to base ideas on", error_code="NO_OUTLIERS")
         wanted = max(0, int(brief.count))
         if wanted == 0:
             return []
-        tracker = _IdeasProgress(wanted, on_progress)
+        tracker = IdeasProgress(wanted, on_progress)
         tracker.start()
         result = self.client.chat(
             build_ideas_messages(brief),
@@ -366,6 +400,11 @@ class OpenAICompatibleProvider:
         if on_progress is not None:
             on_progress(1.0, f"{len(ideas)} of {wanted} ideas composed")
         return ideas
+
+
+def json_schema_format(name: str, schema: dict) -> dict:
+    """The response_format that asks an OpenAI-compatible server for JSON following `schema`."""
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
 
 _SYSTEM_PROMPT = (
@@ -755,7 +794,7 @@ def parse_ideas(text: str, brief: IdeasBrief) -> list[ContentIdea]:
     return ideas
 
 
-class _IdeasProgress:
+class IdeasProgress:
     """Counts ideas as they stream in, by the field each idea is asked to end with."""
 
     MARKER = '"why_it_works"'
