@@ -105,6 +105,9 @@ def _fast_offline_provider(settings):
     # No cap on HIGH profile jobs (default 3), so a test may claim as many as it queues
     # (tests/jobs/test_scheduling.py sets the caps it checks).
     settings.QUEUE_MAX_RUNNING_HIGH = 0
+    # One request per model call (default 1 retry), so a test's fake endpoint sees exactly the
+    # requests it scripts (the client's retries have their own tests).
+    settings.LLM_MAX_RETRIES = 0
 
 
 @pytest.fixture

@@ -446,6 +446,9 @@ LLM_BASE_URL = env_str("LLM_BASE_URL")
 LLM_MODEL = env_str("LLM_MODEL")
 LLM_API_KEY = env_str("LLM_API_KEY")
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0, minimum=1)
+# Retries of a request that failed cleanly (5xx, 429, refused, timed out before any text arrived),
+# with backoff, before a viral-ideas step falls back to the offline rules or a job is retried.
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 1, minimum=0)
 # Extra .md/.txt documents for the research stage, besides the stored reels.
 RESEARCH_DOCS_DIR = Path(env_str("RESEARCH_DOCS_DIR", str(BASE_DIR / "sample_data" / "documents")))
 # Simulated thinking time per writing section of the offline writer, so a local run shows progress.

@@ -29,6 +29,7 @@ def get_llm_provider() -> LLMProvider:
             model=getattr(settings, "LLM_MODEL", ""),
             api_key=getattr(settings, "LLM_API_KEY", ""),
             timeout_seconds=float(getattr(settings, "LLM_TIMEOUT_SECONDS", 60)),
+            max_retries=int(getattr(settings, "LLM_MAX_RETRIES", 1)),
         )
         return OpenAICompatibleProvider(client)
     if choice == "offline":
