@@ -481,3 +481,16 @@ def test_each_idea_cites_its_source_reels_linked_with_their_multiplier_and_lists
             assert f'<span class="multiplier">{source["outlier_multiplier"]:.1f}×</span>' in article
         beats = re.search(r'<ol class="beats">(.*?)</ol>', article, flags=re.DOTALL)
         assert beats and beats.group(1).count("<li>") == len(idea["script"]["body"]) >= 1
+
+
+def test_each_pattern_says_why_it_held_and_who_explained_it(client, analysed):
+    stored = ViralAnalysisResult.objects.get(queue=analysed).analysis_data
+    assert stored["patterns"], "the planted accounts share patterns"
+
+    page = client.get(f"/viral-ideas/{analysed.session_id}/results").content.decode()
+
+    patterns = page[page.index('id="patterns-heading"'):]
+    for pattern in stored["patterns"][:10]:
+        assert pattern["source"] == "offline" and pattern["explanation"]
+        assert escape(pattern["explanation"]) in patterns
+    assert patterns.count('<span class="tag source-offline">offline</span>') >= len(stored["patterns"][:10])
