@@ -307,7 +307,7 @@ def _reel_keywords(reel: ReelInput) -> tuple[str, ...]:
     return tuple(word for word in words if _topical(word))[:MAX_KEYWORDS]
 
 
-def _ordered_counts(counter: Counter[str]) -> dict[str, int]:
+def ordered_hook_type_counts(counter: Counter[str]) -> dict[str, int]:
     """Counts, most first; ties in HOOK_TYPES order."""
     order = {name: index for index, name in enumerate(HOOK_TYPE_ORDER)}
     return {key: n for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)), kv[0]))}
@@ -361,7 +361,7 @@ def analyse_account(
         reels=analysed,
         median_views=float(statistics.median(all_views)) if all_views else 0.0,
         outliers=[reel for reel in analysed if reel.is_outlier],
-        hook_type_counts=_ordered_counts(Counter(reel.hook_type for reel in analysed)),
+        hook_type_counts=ordered_hook_type_counts(Counter(reel.hook_type for reel in analysed)),
         threshold=threshold,
     )
 
@@ -492,7 +492,7 @@ def _account_line(account: AccountAnalysis) -> dict[str, Any]:
         "median_views": account.median_views,
         "best_multiplier": best.outlier_multiplier if best else 0.0,
         "best_shortcode": best.reel.shortcode if best else None,
-        "outlier_hook_types": _ordered_counts(Counter(reel.hook_type for reel in account.outliers)),
+        "outlier_hook_types": ordered_hook_type_counts(Counter(reel.hook_type for reel in account.outliers)),
     }
 
 
@@ -504,7 +504,7 @@ def analysis_summary(
     # Top hook types come from the competitors' outliers, the evidence the ideas are built on; the
     # primary "uses" a type when any of its reels, outlier or not, has it.
     competitor_outliers = [reel for account in competitors for reel in account.outliers]
-    outlier_types = _ordered_counts(Counter(reel.hook_type for reel in competitor_outliers))
+    outlier_types = ordered_hook_type_counts(Counter(reel.hook_type for reel in competitor_outliers))
     primary_types = Counter(reel.hook_type for reel in primary.reels)
     top_hook_types = [
         {

@@ -41,7 +41,7 @@ from jobs.providers.llm.offline import OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import IdeasProgress, build_ideas_messages
 from jobs.providers.llm.structured import MAX_QUOTED_PROBLEMS, ItemsAnswer, ask_for_items, object_schema
 from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPES
-from viral_ideas.analysis import AccountAnalysis, AnalysedReel, Pattern, _ordered_counts
+from viral_ideas.analysis import AccountAnalysis, AnalysedReel, Pattern, ordered_hook_type_counts
 
 STEPS = ("hook_typing", "patterns", "ideas")
 # About 40 hooks keep a request (and its answer) inside a small local model's context window.
@@ -300,7 +300,7 @@ def _retyped(account: AccountAnalysis, typed: dict[str, tuple[str, float, str]])
         account,
         reels=reels,
         outliers=[reel for reel in reels if reel.is_outlier],
-        hook_type_counts=_ordered_counts(Counter(reel.hook_type for reel in reels)),
+        hook_type_counts=ordered_hook_type_counts(Counter(reel.hook_type for reel in reels)),
     )
 
 
