@@ -21,7 +21,9 @@ How one idea is made (compose_ideas_from_outliers):
    angle from ANGLES is filled in instead, when the hook is empty or longer than MAX_FRAME_WORDS
    words, when no word of it is a subject (nothing to swap), when more than one subject remains
    after cutting one trailing clause ("… without takeout", "… before you run"), when the subject
-   is most of the hook (little frame to keep), or when the result would repeat a hook or an
+   is a clause rather than a thing (it follows "I", "you", "to" or "need", or holds a past-tense
+   verb: "my toddler refused vegetables"), when the subject is most of the hook (little frame to
+   keep; "Stop" + a habit is enough), or when the result would repeat a hook or an
    opening template already used in the run (or a competitor's hook word for word).
 4. Vary. No two ideas of a run share an opening template (opening_template: the hook's first
    three words, lower-cased, with numbers written "#" and the creator's topic, the audience and
@@ -37,6 +39,7 @@ How one idea is made (compose_ideas_from_outliers):
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -106,7 +109,7 @@ FRAME_WORDS = frozenset(
     unpopular opinion hot take mistake mistakes way ways thing things tip tips sign signs reason reasons habit
     habits step steps rule rules hack hacks trick tricks secret secrets lesson lessons myth myths truth fact
     facts question questions idea ideas lie lies advice day days week weeks month months year years minute
-    minutes hour hours second seconds time times life part result results change difference problem problems
+    minutes hour hours second seconds times life part result results change difference problem problems
     make makes making made do doing done get gets getting got try tried trying quit quitting stop stopped
     stopping start started starting want wanted know knew known tell tells told talk talks talking happen
     happens happened changed changes changing kill killing kills ruin ruining ruins ruined wreck wrecking
@@ -123,7 +126,7 @@ AUDIENCE_WORDS = frozenset(
     """
     beginners people moms mums dads parents runners lifters women men guys girls students founders developers
     devs programmers coders cooks chefs bakers investors athletes teachers nurses entrepreneurs freelancers
-    creators lifters gymgoers readers travelers travellers homeowners renters families couples kids teens
+    creators gymgoers readers travelers travellers homeowners renters
     """.split()
 )
 # Words that describe an audience noun that follows them ("busy moms", "first-time investors").
@@ -134,12 +137,14 @@ DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip s
 HABIT_VERBS = frozenset("doing using making buying eating drinking taking".split())
 HABITS = ("overcomplicating", "winging", "rushing", "putting off")
 # Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
-NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to".split())
+NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
+# "Why does your lower back hurt": after an auxiliary and a determiner, a subject's last word is the verb.
+AUXILIARIES = frozenset("do does did can could should would will".split())
 DETERMINERS = frozenset("a an the this that these those my your our their his her its every each all some any no".split())
 # After a superlative a mass-noun topic needs a head noun: "the best meal prep routine you'll ever do".
-SUPERLATIVES = frozenset("best worst only biggest easiest simplest fastest cheapest ultimate".split())
+SUPERLATIVES = frozenset("best worst only one biggest easiest simplest fastest cheapest ultimate".split())
 # A trailing clause opened by one of these can be cut when it holds a second subject.
-CLAUSE_OPENERS = frozenset("before after without while when in on at for with like if until during".split())
+CLAUSE_OPENERS = frozenset("before after without while when in on at for with like if until during to".split())
 # Words inside a subject that join two subject words ("rice and beans", "cup of coffee").
 SUBJECT_JOINERS = frozenset("and of &".split())
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -332,7 +337,7 @@ _SMALL_TITLE_WORDS = frozenset("a an and as at but by for in nor of on or the to
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
-_TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*[%×x]?|[^\sA-Za-z0-9]")
+_TOKEN_RE = re.compile(r"[$£€]?\d+(?:[.,]\d+)*[%kK×x]?\b|[$£€]?[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)?[%kx×]?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
@@ -399,7 +404,8 @@ class HookStructure:
                 words.append(_agree(part, plural=plural_topic))
             else:
                 words.append(part)
-        return _capitalize(_fix_articles(_detokenize(words)))
+        text = _fix_articles(_detokenize(words))
+        return re.sub(r"(^|[.!?] )([a-z])", lambda match: match.group(1) + match.group(2).upper(), text)
 
 
 def hook_structure(hook: str) -> HookStructure | None:
@@ -418,13 +424,15 @@ def hook_structure(hook: str) -> HookStructure | None:
     if len(spans) != 1:
         return None
     start, end = spans[0]
-    subject_words = end - start
-    if subject_words * 2 > len(words):
-        return None
     lowered = [token.lower() for token in tokens]
     before = lowered[start - 1] if start else ""
-    # A verb inside the subject ("my toddler refused vegetables") means the span is a clause, not a thing.
-    if before in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
+    if start >= 2 and before in DETERMINERS and lowered[start - 2] in AUXILIARIES and end - start >= 2:
+        end -= 1
+        kinds = [*kinds[:end], "frame", *kinds[end + 1 :]]
+    leading = next((word for word in reversed(lowered[:start]) if word not in DETERMINERS), "")
+    # A verb inside the subject ("my toddler refused vegetables") means the span is a clause, not a thing;
+    # after "need" it is a tool ("you don't need a gym"), not a topic.
+    if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
         return None
     subject = " ".join(tokens[start:end])
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
@@ -434,13 +442,17 @@ def hook_structure(hook: str) -> HookStructure | None:
         verb -= 1
     if verb >= 0 and lowered[verb] in DROP_VERBS:
         slot_start, slot = verb + 1, "{habit}"
+    elif (end - start) * 2 > len(words):
+        return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
     else:
         slot_start, slot = start, "{topic}"
         # "a leg exercise" → "your meal prep": an article may not fit the topic, a possessive always does.
         possessive = "my" if first_person else "your"
         if before in ("a", "an"):
             tokens = [*tokens[: start - 1], possessive, *tokens[start:]]
-        elif before and before not in DETERMINERS and before not in CLAUSE_OPENERS and (start == 1 or lowered[start - 2] == "to"):
+        elif kinds[start - 1] == "frame" and before not in DETERMINERS | CLAUSE_OPENERS and (
+            start == 1 or lowered[start - 2] == "to"
+        ):
             # The object of an imperative or "to" verb: "3 ways to save dinner" → "… to save your meal prep".
             slot = f"{possessive} {{topic}}"
         elif before in SUPERLATIVES:
@@ -471,7 +483,7 @@ def _kinds(tokens: list[str]) -> list[str]:
             kinds.append("number")
         elif lower in AUDIENCE_WORDS:
             kinds.append("audience")
-        elif lower in FRAME_WORDS:
+        elif lower in FRAME_WORDS or lower in SUPERLATIVES:
             kinds.append("frame")
         else:
             kinds.append("subject")
@@ -507,15 +519,16 @@ def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]
 
 
 def _cut_trailing_clause(tokens, kinds, spans):
-    """Without the clause after the first subject that holds the others ("… without takeout"), if there is one."""
+    """Without the phrase after the first subject that holds the others ("… without takeout"), up to the clause end."""
     for index in range(spans[0][1], len(tokens)):
         if tokens[index].lower() in CLAUSE_OPENERS:
-            end_mark = tokens[-1:] if tokens[-1] in ("?", "!", ".", "…") else []
-            kept = list(tokens[:index])
-            while kept and kinds[len(kept) - 1] == "punct":
-                kept.pop()
-            kept_kinds = kinds[: len(kept)] + ["punct"] * len(end_mark)
-            return kept + end_mark, kept_kinds, [span for span in spans if span[1] <= index]
+            cut_end = next((end for end in range(index, len(tokens)) if kinds[end] == "punct"), len(tokens))
+            if cut_end < spans[-1][1]:
+                break  # the other subjects are in a later clause too
+            if cut_end < len(tokens) and tokens[cut_end] == ",":
+                cut_end += 1  # "I quit sugar for a week, …" would keep a comma with nothing before it
+            return tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:], _subject_spans(
+                tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:])
     return tokens, kinds, spans
 
 
@@ -614,12 +627,15 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     audience_text = _strategy_text(strategy, "targetAudience", "target_audience", "audience")
     notes = _strategy_text(strategy, "additionalNotes", "additional_notes", "notes")
     audience = audience_phrase(audience_text) if audience_text else DEFAULT_AUDIENCE
+    # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course").
+    form = " ".join(str(value) for value in strategy.values() if isinstance(value, str))
+    names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", form)}
     exclude = {_stem(word) for word in _WORD_RE.findall(audience)} if audience_text else set()
-    candidates = topic_phrases(content_type, exclude=exclude)
+    candidates = topic_phrases(content_type, exclude=exclude, names=names)
     # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
-    candidates += topic_phrases(notes, exclude=exclude, min_words=2)
+    candidates += topic_phrases(notes, exclude=exclude, names=names, min_words=2)
     for keyword in brief.keywords:
-        candidates += topic_phrases(str(keyword), exclude=exclude)[:1]
+        candidates += topic_phrases(str(keyword), exclude=exclude, names=names)[:1]
     topics: list[str] = []
     taken: list[set[str]] = []
     for phrase in candidates:
@@ -633,6 +649,8 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
 def audience_phrase(text: str) -> str:
     """A plural noun phrase for the creator's audience: "Busy moms who work full time" → "busy moms"."""
     words = _AUDIENCE_CUT_RE.split(text, maxsplit=1)[0].split()
+    # A participle after the noun starts a clause: "professionals paying off loans" → "professionals".
+    words = words[:1] + list(itertools.takewhile(lambda word: not word.lower().endswith("ing"), words[1:]))
     singular = False
     while words and words[0].lower() in _AUDIENCE_LEADS:
         singular = singular or words[0].lower() in ("a", "an")
@@ -647,7 +665,7 @@ def audience_phrase(text: str) -> str:
     return _natural_case(words, title_cased=_is_title_cased(text)) or DEFAULT_AUDIENCE
 
 
-def topic_phrases(text: str, *, exclude: set[str], min_words: int = 1) -> list[str]:
+def topic_phrases(text: str, *, exclude: set[str], names: set[str] = frozenset(), min_words: int = 1) -> list[str]:
     """The subject phrases of free text, longest first: runs of at most three subject words.
 
     A frame word, a medium word ("content") or one of the `exclude` stems (the audience) ends a
@@ -664,7 +682,7 @@ def topic_phrases(text: str, *, exclude: set[str], min_words: int = 1) -> list[s
                 continue
             kept = run[-3:]  # English noun phrases end in their head noun
             if kept and len(kept) >= min_words:
-                ranked.append((-len(kept), len(ranked), _natural_case(kept, title_cased=title_cased)))
+                ranked.append((-len(kept), len(ranked), _natural_case(kept, title_cased=title_cased, names=names)))
             run = []
     return [phrase for _, _, phrase in sorted(ranked)]
 
@@ -674,6 +692,7 @@ def _is_topic_word(word: str) -> bool:
         len(word) > 2
         and word not in FRAME_WORDS
         and word not in MEDIA_WORDS
+        and word not in AUDIENCE_WORDS
         and not any(char.isdigit() for char in word)
         and "'" not in word
         and not (word.endswith("ly") and word not in ("family", "belly", "supply"))
@@ -690,11 +709,11 @@ def _strategy_text(strategy: dict, *names: str) -> str:
     return ""
 
 
-def _natural_case(words: list[str], *, title_cased: bool) -> str:
-    """Form text typed in Title Case or sentence case, lowered where it reads mid-sentence; acronyms stay."""
+def _natural_case(words: list[str], *, title_cased: bool, names: set[str] = frozenset()) -> str:
+    """Form text typed in Title Case or sentence case, lowered where it reads mid-sentence; acronyms and names stay."""
     result = []
     for index, word in enumerate(words):
-        plain_capital = word[:1].isupper() and word[1:] == word[1:].lower() and len(word) > 1
+        plain_capital = word[:1].isupper() and word[1:] == word[1:].lower() and len(word) > 1 and word not in names
         result.append(word.lower() if plain_capital and (title_cased or index == 0) else word)
     return " ".join(result)
 
@@ -924,6 +943,11 @@ class _IdeaComposer:
         self.used_openings: set[str] = set()
         self.type_uses: dict[str, int] = {}
         self.calls_to_action = self._calls_to_action()
+        # Openings the sources' own structures will want: a fallback angle leaves them to those sources.
+        topic = self.strategy.topics[0] if self.strategy.topics else ""
+        structures = [hook_structure(source.hook) for source in self.order]
+        self.reserved = [opening_template(structure.fill(topic=topic, audience=self.strategy.audience), self._masks())
+                         for structure in structures if structure is not None and topic]
 
     def idea(self, index: int) -> ContentIdea:
         primary = self.order[index % len(self.order)]
@@ -965,7 +989,9 @@ class _IdeaComposer:
         for other_type in HOOK_TYPES:
             if other_type != source_type:
                 candidates += self._angle_choices(source, other_type, topics[0])
-        for choice in candidates:
+        reserved = [choice for choice in candidates if choice.angle is not None
+                    and opening_template(choice.hook, self._masks()) in self.reserved]
+        for choice in [choice for choice in candidates if choice not in reserved] + reserved:
             if self._is_fresh(choice.hook):
                 return self._take(choice)
         # Every opening is taken: a numbered sequel is how creators reuse a format that worked.
