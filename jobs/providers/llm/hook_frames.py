@@ -42,7 +42,7 @@ FRAME_WORDS = frozenset(
     said see saw show shows learn learned learnt take took taking give gave giving go went going come came
     find found feel feels felt look looks beat beats skip skipping skipped ditch ditched avoid avoiding avoided
     spend spent let understand understood realise realized realised realize wrong right best worst biggest
-    first last real simple easy hard harder easier better worse faster slower top new old big small
+    first last real simple easy hard harder easier better worse faster slower top new old big small worth
     """.split()
 )
 # Plural nouns for the people a reel speaks to; they become the creator's audience.
@@ -55,7 +55,8 @@ AUDIENCE_WORDS = frozenset(
 )
 # Words that describe an audience noun that follows them ("busy moms", "first-time investors").
 AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older".split())
-# A subject right after one of these is a habit to give up: it becomes HABITS + the topic.
+# A subject right after one of these is a habit to give up: it becomes one of HABITS + the topic
+# ("I quit sugar" → "I quit winging my meal prep"), chosen by the idea's position in the run.
 DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip skipping skipped avoid avoided".split())
 # Verbs that may stand between the drop verb and the habit ("stop doing crunches").
 HABIT_VERBS = frozenset("doing using making buying eating drinking taking".split())
@@ -65,7 +66,7 @@ NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone 
 # "Why does your lower back hurt": after an auxiliary and a determiner, a subject's last word is the verb.
 AUXILIARIES = frozenset("do does did can could should would will".split())
 DETERMINERS = frozenset("a an the this that these those my your our their his her its every each all some any no".split())
-# After a superlative a mass-noun topic needs a head noun: "the best meal prep routine you'll ever do".
+# Frame words that may stand right before the subject: "the only ab exercise", "the easiest lasagna".
 SUPERLATIVES = frozenset("best worst only one biggest easiest simplest fastest cheapest ultimate".split())
 # A trailing clause opened by one of these can be cut when it holds a second subject.
 CLAUSE_OPENERS = frozenset("before after without while when in on at for with like if until during to".split())
@@ -84,7 +85,7 @@ _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
 _TOKEN_RE = re.compile(r"[$£€]?\d+(?:[.,]\d+)*[%kK×x]?\b|[$£€]?[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)?[%kx×]?$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*[%kx×]?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
 
 
@@ -175,7 +176,7 @@ def hook_structure(hook: str) -> HookStructure | None:
         verb -= 1
     if verb >= 0 and lowered[verb] in DROP_VERBS:
         slot_start, slot = verb + 1, "{habit}"
-    elif (end - start) * 2 > len(words):
+    elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
         return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
     else:
         slot_start, slot = start, "{topic}"
