@@ -114,6 +114,11 @@ ANGLES: dict[str, tuple[Angle, ...]] = {
     ),
 }
 
+# A title for a hook that kept its source's structure when no angle of its type is worded like it.
+PLAIN_TITLES = {
+    "number_list": "{n} {Topic} {Counted} Worth Knowing",
+}
+
 # --- Beats: the script outline -----------------------------------------------------------------
 
 # Three beats per hook type; {topic} {audience} {n} {counted} {item} {habit} are filled in.
@@ -125,8 +130,8 @@ BEATS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "number_list": (
         ("Setup", "Flash all {n} {counted} as an on-screen list for a second, then go back to number one."),
-        ("Points", "One cut per {item}: name it, show it in your own {topic}, and give the fix in one sentence."),
-        ("Payoff", "Keep the {item} {audience} get wrong most for number {n}, so viewers stay to the end."),
+        ("Points", "One cut per {item}: name it, show it in your own {topic}, and say in one sentence what it changes."),
+        ("Payoff", "Save the {item} that surprises {audience} most for number {n}, so viewers stay to the end."),
     ),
     "how_to": (
         ("Setup", "Open on the finished result of your {topic}, then rewind to step one."),

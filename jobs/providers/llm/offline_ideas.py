@@ -66,6 +66,7 @@ from jobs.providers.llm.ideas_templates import (
     HOOK_LABELS,
     HOOK_REASONS,
     PACING_BEAT,
+    PLAIN_TITLES,
     Angle,
 )
 from text_rules.hooks import HOOK_TYPE_ORDER, classify_hook
@@ -423,7 +424,7 @@ def _list_size(hook: str) -> tuple[int, str]:
     for index, word in enumerate(words[:3]):
         size = NUMBER_WORDS.get(word) or (int(word) if word.isdigit() else 0)
         if size:
-            counted = next((w for w in words[index + 1 : index + 3] if is_plural(w) and w in FRAME_WORDS), "")
+            counted = next((w for w in words[index + 1 : index + 5] if is_plural(w) and w in FRAME_WORDS), "")
             # "1 things" does not read; a one-item list is a curiosity hook in disguise anyway.
             return (size if 2 <= size <= 20 else 5), counted
     return 5, ""
@@ -434,6 +435,14 @@ def _quote(hook: str, limit: int = 90) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"
     return f"“{text}”" if text else ""
+
+
+def _shared_words(hook: str, template: str) -> int:
+    """How many telling words (five letters or more, slots aside) a hook and an angle's hook share."""
+    def telling(text: str) -> set[str]:
+        return {word for word in _normal_form(text).split() if len(word) > 4 and word not in ("topic", "audience")}
+
+    return len(telling(hook) & telling(template))
 
 
 def _reel(source: IdeaSource) -> str:
@@ -459,7 +468,8 @@ class _IdeaComposer:
         primary = (brief.primary_username or "").lstrip("@").lower()
         self.competitors = len({source.username.lower() for source in brief.outliers if source.username.lower() != primary})
         # A competitor's hook word for word is not an adaptation, so those count as taken from the start.
-        self.used_texts: set[str] = {_normal_form(source.hook) for source in brief.outliers}
+        self.competitor_hooks = {_normal_form(source.hook) for source in brief.outliers}
+        self.used_texts: set[str] = set(self.competitor_hooks)
         self.used_openings: set[str] = set()
         self.type_uses: dict[str, int] = {}
         self.calls_to_action = self._calls_to_action()
@@ -478,8 +488,8 @@ class _IdeaComposer:
         hook_type = choice.hook_type
         sources = (primary, *self._supporters(primary, hook_type))
         n, counted = _list_size(choice.hook)
-        values = self._values(choice.topic, n=n, counted=counted or (choice.angle.counted if choice.angle else ""))
-        values["habit"] = HABITS[index % len(HABITS)]
+        values = self._values(choice.topic, n=n, counted=counted or (choice.angle.counted if choice.angle else ""),
+                              habit=HABITS[index % len(HABITS)])
         title = self._title(choice, values)
         body = [f"{label}: {template.format(**values)}" for label, template in BEATS[hook_type]]
         body.append(PACING_BEAT.format(username=primary.username, shortcode=primary.shortcode,
@@ -549,13 +559,16 @@ class _IdeaComposer:
             angles.insert(0, choice.angle)
         else:
             # The title of the angle worded most like the hook: "Are you making this mistake …" → "The … Mistake …".
-            hook_words = set(_normal_form(choice.hook).split())
-            angles.sort(key=lambda angle: -len(hook_words & set(_normal_form(angle.hook).split())))
-        titled = {**values, "Topic": title_case(str(values["topic"])), "Audience": title_case(self.strategy.audience)}
+            angles.sort(key=lambda angle: -_shared_words(choice.hook, angle.hook))
+        titled = {**values, "Topic": title_case(str(values["topic"])), "Audience": title_case(self.strategy.audience),
+                  "Counted": title_case(str(values["counted"]))}
+        titles = [angle.title for angle in angles]
+        if choice.angle is None and not _shared_words(choice.hook, angles[0].hook) and choice.hook_type in PLAIN_TITLES:
+            titles.insert(0, PLAIN_TITLES[choice.hook_type])  # no angle is worded like it: a title that fits any
         part = 1
         while True:
-            for angle in angles:
-                title = angle.title.format(**titled) + (f" (Part {part})" if part > 1 else "")
+            for template in titles:
+                title = template.format(**titled) + (f" (Part {part})" if part > 1 else "")
                 if _normal_form(title) not in self.used_texts:
                     self.used_texts.add(_normal_form(title))
                     return title
@@ -573,7 +586,7 @@ class _IdeaComposer:
                 accounts.append(source.username.lower())
         return sorted(chosen, key=lambda source: -float(source.outlier_multiplier))
 
-    def _values(self, topic: str, *, n: int = 5, counted: str = "") -> dict[str, object]:
+    def _values(self, topic: str, *, n: int = 5, counted: str = "", habit: str = HABITS[0]) -> dict[str, object]:
         audience = self.strategy.audience
         counted = counted or "points"
         return {
@@ -584,7 +597,7 @@ class _IdeaComposer:
             "n": n,
             "counted": counted,
             "item": counted[:-1] if counted.endswith("s") else counted,
-            "habit": HABITS[0],
+            "habit": habit,
             "WORD": (topic.split()[-1] if topic.split() else "info").upper(),
         }
 
@@ -600,7 +613,10 @@ class _IdeaComposer:
             parts.append(f"It keeps that hook's structure, “{frame}”, with {choice.topic} in place of "
                          f"“{choice.structure.subject}”.")
         elif structure is not None:
-            parts.append(f"Its structure already opens an earlier idea of this run, so this is a fresh {label} angle.")
+            filled = structure.fill(topic=choice.topic, audience=self.strategy.audience)
+            reason = ("would repeat a competitor's hook word for word" if _normal_form(filled) in self.competitor_hooks
+                      else "already opens an earlier idea of this run")
+            parts.append(f"Its structure {reason}, so this is a fresh {label} angle.")
         else:
             parts.append(f"Its wording does not carry over to {choice.topic} cleanly, so this is a fresh {label} angle.")
         if others:
