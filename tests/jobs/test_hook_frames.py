@@ -24,6 +24,14 @@ from jobs.providers.llm.hook_frames import HABITS, hook_structure, opening_templ
         ("POV: you finally understand compound interest", "POV: you finally understand {topic}"),
         ("7 Python tricks senior devs use every day 🔥 #coding", "7 {topic} tricks {audience} use every day"),
         ("I spent $1,200 on groceries for a week of dinners", "I spent $1,200 on {topic}"),
+        ("Stop skipping sunscreen on cloudy days.", "Stop {habit}."),
+        ("Stop overpacking just in case.", "Stop {habit}."),
+        ("How to stop wasting groceries without hours of prep", "How to stop {habit}"),
+        ("You don't need working 12-hour days to stop procrastinating.", "You don't need working 12-hour days to stop {habit}."),
+        ("Nobody tells you this about food waste…", "Nobody tells you this about {topic}…"),
+        ("I quit my job to start a one-person business. Here's what happened.", "I quit my {topic}. Here's what happened."),
+        ("I used a $200 laptop for a month", "I used my $200 {topic} for a month"),
+        ("The only roommate rule you'll ever need", "The only {topic} rule you'll ever need"),
     ],
 )
 def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
@@ -42,6 +50,8 @@ def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
         "You don't need a gym to get strong",  # after "need" it is a tool, not the topic
         "Unpopular opinion: screen time isn't the enemy",  # two subjects, no clause to cut
         "Sourdough focaccia with rosemary",  # the subject is most of the hook
+        "How to actually season food properly, step by step",  # "season" is a verb after "to"
+        "You don't need a 10-step routine to fix a damaged skin barrier.",  # a tool after "need"
     ],
 )
 def test_a_hook_without_one_clean_subject_has_no_structure_to_reuse(hook):

@@ -37,7 +37,7 @@ FRAME_WORDS = frozenset(
     make makes making made do doing done get gets getting got try tried trying quit quitting stop stopped
     stopping start started starting want wanted know knew known tell tells told talk talks talking happen
     happens happened changed changes changing kill killing kills ruin ruining ruins ruined wreck wrecking
-    sabotage sabotaging keep keeping kept hold holding fix fixing fixed save saving saved waste wasting
+    sabotage sabotaging keep keeping kept hold holding fix fixing fixed save saving saved wasting
     wasted cost costing costs use using used work works worked working think thought wish believe say says
     said see saw show shows learn learned learnt take took taking give gave giving go went going come came
     find found feel feels felt look looks beat beats skip skipping skipped ditch ditched avoid avoiding avoided
@@ -59,7 +59,11 @@ AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older".split(
 # ("I quit sugar" → "I quit winging my meal prep"), chosen by the idea's position in the run.
 DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip skipping skipped avoid avoided".split())
 # Verbs that may stand between the drop verb and the habit ("stop doing crunches").
-HABIT_VERBS = frozenset("doing using making buying eating drinking taking".split())
+HABIT_VERBS = frozenset("doing using making buying eating drinking taking wasting paying spending checking".split())
+# Adverbs between a verb and its subject ("how to actually season food") say nothing about the subject.
+ADVERBS = frozenset("actually really just finally even still also never always only right especially".split())
+# Singular nouns that end a subject they follow ("food waste", "leg day"), rather than frame it.
+SUBJECT_TAIL_NOUNS = frozenset("day talk waste life".split())
 HABITS = ("overcomplicating", "winging", "rushing", "putting off")
 # Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
 NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
@@ -83,9 +87,10 @@ QUANTIFIERS = frozenset("most many all some".split())
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
-_TOKEN_RE = re.compile(r"[$£€]?\d+(?:[.,]\d+)*[%kK×x]?\b|[$£€]?[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
+_TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*[%kx×]?$", re.IGNORECASE)
+# "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
+_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|-[a-z]+)?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
 
 
@@ -112,7 +117,7 @@ class HookStructure:
     @property
     def frame(self) -> str:
         """The structure as text: "5 mistakes {audience} make with {topic}"."""
-        return _capitalize(_detokenize([part for part in self.parts if part != "{head}"]))
+        return _sentence_capitals(_detokenize([part for part in self.parts if part != "{head}"]))
 
     def fill(self, *, topic: str, audience: str, habit: str = HABITS[0]) -> str:
         """The hook with the creator's topic and audience in the slots, grammar fixed up."""
@@ -135,8 +140,7 @@ class HookStructure:
                 words.append(_agree(part, plural=plural_topic))
             else:
                 words.append(part)
-        text = _fix_articles(_detokenize(words))
-        return re.sub(r"(^|[.!?] )([a-z])", lambda match: match.group(1) + match.group(2).upper(), text)
+        return _sentence_capitals(_fix_articles(_detokenize(words)))
 
 
 def hook_structure(hook: str) -> HookStructure | None:
@@ -163,28 +167,31 @@ def hook_structure(hook: str) -> HookStructure | None:
     if start >= 2 and before in DETERMINERS and lowered[start - 2] in AUXILIARIES and end - start >= 2:
         end -= 1
         kinds = [*kinds[:end], "frame", *kinds[end + 1 :]]
-    leading = next((word for word in reversed(lowered[:start]) if word not in DETERMINERS), "")
+    leading = next((word for word in reversed(lowered[:start]) if word not in DETERMINERS | ADVERBS and not _is_number(word)), "")
     # A verb inside the subject ("my toddler refused vegetables") means the span is a clause, not a thing;
     # after "need" it is a tool ("you don't need a gym"), not a topic.
     if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
         return None
     subject = " ".join(tokens[start:end])
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
-    # A habit given up: "I quit sugar", "Stop (doing) crunches". Everything after the verb is the habit.
-    verb = start - 1
-    while verb >= 0 and lowered[verb] in HABIT_VERBS:
+    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
+    # after the first verb of giving up is the habit.
+    verb, drop_verb = start - 1, -1
+    while verb >= 0 and (lowered[verb] in HABIT_VERBS or lowered[verb] in DROP_VERBS):
+        drop_verb = verb if lowered[verb] in DROP_VERBS else drop_verb
         verb -= 1
-    if verb >= 0 and lowered[verb] in DROP_VERBS:
-        slot_start, slot = verb + 1, "{habit}"
+    if drop_verb >= 0:
+        slot_start, slot = drop_verb + 1, "{habit}"
     elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
         return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
     else:
         slot_start, slot = start, "{topic}"
         # "a leg exercise" → "your meal prep": an article may not fit the topic, a possessive always does.
         possessive = "my" if first_person else "your"
-        if before in ("a", "an"):
-            tokens = [*tokens[: start - 1], possessive, *tokens[start:]]
-        elif start and kinds[start - 1] == "frame" and before not in DETERMINERS | CLAUSE_OPENERS and (
+        article = next((i for i in (start - 1, start - 2) if i >= 0 and lowered[i] in ("a", "an")), None)
+        if article is not None and (article == start - 1 or kinds[start - 1] == "number"):  # "a $200 laptop"
+            tokens = [*tokens[:article], possessive, *tokens[article + 1 :]]
+        elif start and kinds[start - 1] == "frame" and before not in DETERMINERS | CLAUSE_OPENERS | ADVERBS and (
             start == 1 or lowered[start - 2] == "to"
         ):
             # The object of an imperative or "to" verb: "3 ways to save dinner" → "… to save your meal prep".
@@ -245,6 +252,9 @@ def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]
                 end += 1
             elif tokens[end].lower() in SUBJECT_JOINERS and end + 1 < len(tokens) and kinds[end + 1] == "subject":
                 end += 2
+            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS:
+                kinds[end] = "subject"
+                end += 1
             else:
                 break
         spans.append((index, end))
@@ -256,6 +266,8 @@ def _cut_trailing_clause(tokens, kinds, spans):
     """Without the phrase after the first subject that holds the others ("… without takeout"), up to the clause end."""
     for index in range(spans[0][1], len(tokens)):
         if tokens[index].lower() in CLAUSE_OPENERS:
+            while index > spans[0][1] and tokens[index - 1].lower() in ADVERBS:
+                index -= 1  # "… just in case" goes whole
             cut_end = next((end for end in range(index, len(tokens)) if kinds[end] == "punct"), len(tokens))
             if cut_end < spans[-1][1]:
                 break  # the other subjects are in a later clause too
@@ -344,5 +356,6 @@ def opening_template(hook: str, masked: tuple[str, ...] = ()) -> str:
     return " ".join(opening[:3])
 
 
-def _capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _sentence_capitals(text: str) -> str:
+    """A capital letter at the start of every sentence."""
+    return re.sub(r"(^|[.!?] )([a-z])", lambda match: match.group(1) + match.group(2).upper(), text)

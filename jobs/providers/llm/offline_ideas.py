@@ -109,7 +109,7 @@ CREATOR_VERBS = frozenset(
 )
 _AUDIENCE_LEADS = frozenset("a an the for mostly mainly primarily my our any all".split())
 _AUDIENCE_CUT_RE = re.compile(
-    r"[,;:.!?()/]|\s[-–—]\s|\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based)\b",
+    r"[,;:.!?()/]|\s[-–—]\s|\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based|with|without|for|from)\b",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
