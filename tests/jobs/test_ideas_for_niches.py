@@ -17,6 +17,7 @@ import pytest
 
 from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource
 from jobs.providers.llm.offline import OfflineWriter
+from jobs.providers.llm.hook_frames import hook_structure
 from jobs.providers.llm.offline_ideas import HABITS, opening_template, read_strategy
 
 
@@ -312,3 +313,18 @@ def test_ideas_do_not_depend_on_the_hash_seed_of_the_process():
     assert outputs[0] == outputs[1] == outputs[2]
     in_process = [json.loads(json.dumps(dataclasses.asdict(idea))) for idea in compose("finance", 10)]
     assert outputs[0] == in_process
+
+
+def test_without_a_strategy_each_idea_keeps_its_sources_subject_and_openings_still_differ():
+    brief = dataclasses.replace(brief_for("cooking", 8), content_strategy={})
+    ideas = OfflineWriter().compose_ideas(brief)
+    subjects = [structure.subject.lower() for source in brief.outliers if (structure := hook_structure(source.hook))]
+    openings = [opening_template(idea.hook, (*subjects, "most people", *HABITS)) for idea in ideas]
+
+    assert len(set(openings)) == 8, openings
+    # Each hook is about its own source's subject, never the source's hook word for word.
+    for idea in ideas:
+        structure = hook_structure(idea.sources[0].hook)
+        if structure is not None:
+            assert structure.subject.lower() in idea.hook.lower(), idea.hook
+    assert not {idea.hook.lower() for idea in ideas} & {source.hook.lower() for source in brief.outliers}

@@ -14,6 +14,7 @@ composer falls back to an angle (offline_ideas explains when).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ class HookStructure:
             if part == "{topic}":
                 words.append(topic)
             elif part == "{head}":
-                if not plural_topic:
+                if not plural_topic and topic.lower() != self.subject.lower():
                     words.append(GENERIC_HEAD)
             elif part == "{habit}":
                 words.append(f"{habit} {'my' if self.first_person else 'your'} {topic}")
@@ -172,7 +173,7 @@ def hook_structure(hook: str) -> HookStructure | None:
     # after "need" it is a tool ("you don't need a gym"), not a topic.
     if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
         return None
-    subject = " ".join(tokens[start:end])
+    subject = " ".join(itertools.dropwhile(lambda word: word.lower() in HABIT_VERBS, tokens[start:end]))
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
     # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
     # after the first verb of giving up is the habit.

@@ -437,6 +437,14 @@ def _quote(hook: str, limit: int = 90) -> str:
     return f"“{text}”" if text else ""
 
 
+def _source_topic(source: IdeaSource) -> str:
+    """What a reel is about, for a creator whose strategy names no topic: its subject words."""
+    structure = hook_structure(source.hook)
+    if structure is not None:
+        return _natural_case(structure.subject.split(), title_cased=True)
+    return next(iter(topic_phrases(clean_line(source.hook), exclude=set())), DEFAULT_TOPIC)
+
+
 def _shared_words(hook: str, template: str) -> int:
     """How many telling words (five letters or more, slots aside) a hook and an angle's hook share."""
     def telling(text: str) -> set[str]:
@@ -473,18 +481,22 @@ class _IdeaComposer:
         self.used_openings: set[str] = set()
         self.type_uses: dict[str, int] = {}
         self.calls_to_action = self._calls_to_action()
+        # Without a topic in the strategy, each idea keeps its own source's subject.
+        self.own_topics = {source.shortcode: _source_topic(source) for source in self.order}
         # Openings the sources' own structures will want: a fallback angle leaves them to those sources.
-        topic = self.strategy.topics[0] if self.strategy.topics else ""
-        structures = [hook_structure(source.hook) for source in self.order]
-        self.reserved = [opening_template(structure.fill(topic=topic, audience=self.strategy.audience), self._masks())
-                         for structure in structures if structure is not None and topic]
+        self.reserved = []
+        for source in self.order:
+            structure = hook_structure(source.hook)
+            if structure is not None:
+                topic = self._topics(source)[0]
+                hook = structure.fill(topic=topic, audience=self.strategy.audience)
+                self.reserved.append(opening_template(hook, self._masks()))
 
     def idea(self, index: int) -> ContentIdea:
         primary = self.order[index % len(self.order)]
         source_type = source_hook_type(primary)
         structure = hook_structure(primary.hook)
-        topics = self.strategy.topics or ((structure.subject.lower() if structure else "") or DEFAULT_TOPIC,)
-        choice = self._choose(primary, source_type, structure, topics, index)
+        choice = self._choose(primary, source_type, structure, self._topics(primary), index)
         hook_type = choice.hook_type
         sources = (primary, *self._supporters(primary, hook_type))
         n, counted = _list_size(choice.hook)
@@ -540,8 +552,12 @@ class _IdeaComposer:
         values = self._values(topic, n=n)
         return [_Choice(angle.hook.format(**values), hook_type, topic, angle, None) for angle in angles[offset:] + angles[:offset]]
 
+    def _topics(self, source: IdeaSource) -> tuple[str, ...]:
+        return self.strategy.topics or (self.own_topics[source.shortcode],)
+
     def _masks(self) -> tuple[str, ...]:
-        return (*self.strategy.topics, self.strategy.audience, *HABITS)
+        """What opening_template writes as "~": the topics, the audience and the habit words."""
+        return (*(self.strategy.topics or self.own_topics.values()), self.strategy.audience, *HABITS)
 
     def _is_fresh(self, hook: str) -> bool:
         return _normal_form(hook) not in self.used_texts and opening_template(hook, self._masks()) not in self.used_openings
