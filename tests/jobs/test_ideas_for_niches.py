@@ -328,3 +328,19 @@ def test_without_a_strategy_each_idea_keeps_its_sources_subject_and_openings_sti
         if structure is not None:
             assert structure.subject.lower() in idea.hook.lower(), idea.hook
     assert not {idea.hook.lower() for idea in ideas} & {source.hook.lower() for source in brief.outliers}
+
+
+@pytest.mark.parametrize(
+    "written, audience",
+    [
+        ("Busy moms who work full time", "busy moms"),
+        ("For busy dads with no time for the gym", "busy dads"),
+        ("A first-time mom of two", "first-time moms of two"),
+        ("Young professionals paying off student loans", "young professionals"),
+        ("", "most people"),
+    ],
+)
+def test_the_audience_is_read_as_a_plural_noun_phrase(written, audience):
+    brief = dataclasses.replace(brief_for("fitness", 1), content_strategy={"targetAudience": written})
+
+    assert read_strategy(brief).audience == audience

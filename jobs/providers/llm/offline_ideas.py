@@ -109,7 +109,8 @@ CREATOR_VERBS = frozenset(
 )
 _AUDIENCE_LEADS = frozenset("a an the for mostly mainly primarily my our any all".split())
 _AUDIENCE_CUT_RE = re.compile(
-    r"[,;:.!?()/]|\s[-–—]\s|\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based|with|without|for|from)\b",
+    r"[,;:.!?()/]|\s[-–—]\s|"
+    r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based|with|without|for|from)\b",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
@@ -169,14 +170,14 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
 
 def audience_phrase(text: str) -> str:
     """A plural noun phrase for the creator's audience: "Busy moms who work full time" → "busy moms"."""
-    words = _AUDIENCE_CUT_RE.split(text, maxsplit=1)[0].split()
-    # A participle after the noun starts a clause: "professionals paying off loans" → "professionals".
-    words = words[:1] + list(itertools.takewhile(lambda word: not word.lower().endswith("ing"), words[1:]))
+    words = text.split()
     singular = False
     while words and words[0].lower() in _AUDIENCE_LEADS:
         singular = singular or words[0].lower() in ("a", "an")
         words.pop(0)
-    words = words[:6]
+    words = _AUDIENCE_CUT_RE.split(" ".join(words), maxsplit=1)[0].split()
+    # A participle after the noun starts a clause: "professionals paying off loans" → "professionals".
+    words = words[:1] + list(itertools.takewhile(lambda word: not word.lower().endswith("ing"), words[1:6]))
     if singular and words:
         # "a busy mom of two" is one reader; the hooks speak about all of them.
         lowered = [word.lower() for word in words]
