@@ -116,7 +116,14 @@ ANGLES: dict[str, tuple[Angle, ...]] = {
 
 # A title for a hook that kept its source's structure when no angle of its type is worded like it.
 PLAIN_TITLES = {
+    "question": "{Topic}, Answered",
     "number_list": "{n} {Topic} {Counted} Worth Knowing",
+    "how_to": "{Topic} Made Practical",
+    "contrarian": "Rethinking {Topic}",
+    "story": "My {Topic} Story",
+    "curiosity_gap": "What Nobody Says About {Topic}",
+    "bold_claim": "The Best of {Topic}",
+    "statement": "{Topic}, Plainly",
 }
 
 # --- Beats: the script outline -----------------------------------------------------------------

@@ -446,10 +446,17 @@ def _source_topic(source: IdeaSource) -> str:
     return next(iter(topic_phrases(clean_line(source.hook), exclude=set())), DEFAULT_TOPIC)
 
 
+# Words too common in hooks to say two hooks are alike.
+_GLUE_WORDS = frozenset(
+    "this that with your about from have will what when you'll ever most than does don't it's here's just really "
+    "actually topic audience".split()
+)
+
+
 def _shared_words(hook: str, template: str) -> int:
-    """How many telling words (five letters or more, slots aside) a hook and an angle's hook share."""
+    """How many telling words (four letters or more, glue words aside) a hook and an angle's hook share."""
     def telling(text: str) -> set[str]:
-        return {word for word in _normal_form(text).split() if len(word) > 4 and word not in ("topic", "audience")}
+        return {word for word in _normal_form(text).split() if len(word) > 3 and word not in _GLUE_WORDS}
 
     return len(telling(hook) & telling(template))
 
@@ -580,7 +587,7 @@ class _IdeaComposer:
         titled = {**values, "Topic": title_case(str(values["topic"])), "Audience": title_case(self.strategy.audience),
                   "Counted": title_case(str(values["counted"]))}
         titles = [angle.title for angle in angles]
-        if choice.angle is None and not _shared_words(choice.hook, angles[0].hook) and choice.hook_type in PLAIN_TITLES:
+        if choice.angle is None and not _shared_words(choice.hook, angles[0].hook):
             titles.insert(0, PLAIN_TITLES[choice.hook_type])  # no angle is worded like it: a title that fits any
         part = 1
         while True:
