@@ -1,0 +1,362 @@
+"""A hook's structure: which of its words are the frame that made it work, and which are its subject.
+
+"5 mistakes killing your deadlift" is the frame "5 mistakes killing your …" around the subject
+"deadlift". hook_structure finds the subject (and the audience) and gives the frame with slots;
+HookStructure.fill puts the creator's topic and audience into them and fixes the grammar up
+(articles, verb agreement, capitals). opening_template says how a hook opens, so a run of ideas
+can tell two hooks built on the same template apart.
+
+Words are sorted with word lists, not a language model: FRAME_WORDS are the function words and
+the vocabulary hooks are made of, AUDIENCE_WORDS the people reels speak to, and every other word
+is subject. When that sorting leaves no clean single subject, hook_structure returns None and the
+composer falls back to an angle (offline_ideas explains when).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Words a hook is built from whatever its niche; every other word is the hook's subject.
+FRAME_WORDS = frozenset(
+    """
+    a an the this that these those my your our their his her its every each all some any no most many more much
+    few other own i me we us you they them he him she it i'm i've i'd i'll you're you've you'll you'd we're we've
+    they're it's that's here's there's what's who's nobody everyone everybody someone anyone something nothing
+    everything anything one about above after against at before behind below between but by during for from if
+    in into like of off on or out over than through to under until up when where while with without and so
+    because as vs why what how who which whose am is are was were be been being do does did don't doesn't didn't
+    can can't could couldn't should shouldn't would wouldn't will won't have has had haven't hasn't must might
+    may need needs needed not never always just actually really still even also only ever again finally
+    literally honestly seriously almost too very instead ago here there now today tonight yes okay ok pov wait
+    unpopular opinion hot take mistake mistakes way ways thing things tip tips sign signs reason reasons habit
+    habits step steps rule rules hack hacks trick tricks secret secrets lesson lessons myth myths truth fact
+    facts question questions idea ideas lie lies advice day days week weeks month months year years minute
+    minutes hour hours second seconds times life part result results change difference problem problems
+    make makes making made do doing done get gets getting got try tried trying quit quitting stop stopped
+    stopping start started starting want wanted know knew known tell tells told talk talks talking happen
+    happens happened changed changes changing kill killing kills ruin ruining ruins ruined wreck wrecking
+    sabotage sabotaging keep keeping kept hold holding fix fixing fixed save saving saved wasting
+    wasted cost costing costs use using used work works worked working think thought wish believe say says
+    said see saw show shows learn learned learnt take took taking give gave giving go went going come came
+    find found feel feels felt look looks beat beats skip skipping skipped ditch ditched avoid avoiding avoided
+    spend spent let understand understood realise realized realised realize wrong right best worst biggest
+    first last real simple easy hard harder easier better worse faster slower top new old big small worth
+    """.split()
+)
+# Plural nouns for the people a reel speaks to; they become the creator's audience.
+AUDIENCE_WORDS = frozenset(
+    """
+    beginners people moms mums dads parents runners lifters women men guys girls students founders developers
+    devs programmers coders cooks chefs bakers investors athletes teachers nurses entrepreneurs freelancers
+    creators gymgoers readers travelers travellers homeowners renters
+    """.split()
+)
+# Words that describe an audience noun that follows them ("busy moms", "first-time investors").
+AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older".split())
+# A subject right after one of these is a habit to give up: it becomes one of HABITS + the topic
+# ("I quit sugar" → "I quit winging my meal prep"), chosen by the idea's position in the run.
+DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip skipping skipped avoid avoided".split())
+# Verbs that may stand between the drop verb and the habit ("stop doing crunches").
+HABIT_VERBS = frozenset("doing using making buying eating drinking taking wasting paying spending checking".split())
+# Adverbs between a verb and its subject ("how to actually season food") say nothing about the subject.
+ADVERBS = frozenset("actually really just finally even still also never always only right especially".split())
+# Singular nouns that end a subject they follow ("food waste", "leg day"), rather than frame it.
+SUBJECT_TAIL_NOUNS = frozenset("day talk waste life".split())
+HABITS = ("overcomplicating", "winging", "rushing", "putting off")
+# Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
+NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
+# "Why does your lower back hurt": after an auxiliary and a determiner, a subject's last word is the verb.
+AUXILIARIES = frozenset("do does did can could should would will".split())
+DETERMINERS = frozenset("a an the this that these those my your our their his her its every each all some any no".split())
+# Frame words that may stand right before the subject: "the only ab exercise", "the easiest lasagna".
+SUPERLATIVES = frozenset("best worst only one biggest easiest simplest fastest cheapest ultimate".split())
+# A trailing clause opened by one of these can be cut when it holds a second subject.
+CLAUSE_OPENERS = frozenset("before after without while when in on at for with like if until during to".split())
+# Words inside a subject that join two subject words ("rice and beans", "cup of coffee").
+SUBJECT_JOINERS = frozenset("and of &".split())
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+MAX_FRAME_WORDS = 16
+# Third-person singular verb forms and their plural, to agree with the swapped-in topic.
+VERB_AGREEMENT = (("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"), ("doesn't", "don't"),
+                  ("isn't", "aren't"), ("wasn't", "weren't"))
+# After a superlative a singular topic reads better with a head noun: "the best meal prep routine".
+GENERIC_HEAD = "routine"
+QUANTIFIERS = frozenset("most many all some".split())
+
+_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
+_TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
+_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+# "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
+_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|-[a-z]+)?$", re.IGNORECASE)
+_NO_SPACE_BEFORE = set(",.?!:;…)%")
+
+
+def clean_line(text: str) -> str:
+    """The first line of `text` with letters, without links, hashtags, mentions and emoji."""
+    for line in (text or "").replace("...", "…").splitlines():
+        line = _TAG_RE.sub(" ", _URL_RE.sub(" ", line))
+        line = "".join(ch for ch in line if unicodedata.category(ch) not in ("So", "Sk", "Cs", "Co", "Cn", "Cf"))
+        line = " ".join(line.replace("’", "'").replace("‘", "'").split())
+        if any(ch.isalpha() for ch in line):
+            return line
+    return ""
+
+
+@dataclass(frozen=True)
+class HookStructure:
+    """A hook's frame with slots: `parts` are words and punctuation, or "{topic}", "{audience}", "{habit}"."""
+
+    parts: tuple[str, ...]
+    subject: str  # the source's own subject words ("deadlift")
+    first_person: bool  # the hook speaks as "I": a habit becomes "my …", else "your …"
+    plural_subject: bool  # for verb agreement with the topic that replaces it
+
+    @property
+    def frame(self) -> str:
+        """The structure as text: "5 mistakes {audience} make with {topic}"."""
+        return _sentence_capitals(_detokenize([part for part in self.parts if part != "{head}"]))
+
+    def fill(self, *, topic: str, audience: str, habit: str = HABITS[0]) -> str:
+        """The hook with the creator's topic and audience in the slots, grammar fixed up."""
+        words: list[str] = []
+        plural_topic = is_plural(topic.split()[-1]) if topic.split() else False
+        for index, part in enumerate(self.parts):
+            if part == "{topic}":
+                words.append(topic)
+            elif part == "{head}":
+                if not plural_topic and topic.lower() != self.subject.lower():
+                    words.append(GENERIC_HEAD)
+            elif part == "{habit}":
+                words.append(f"{habit} {'my' if self.first_person else 'your'} {topic}")
+            elif part == "{audience}":
+                lead, _, rest = audience.partition(" ")
+                # "most beginners" → "most busy parents", and never "most most people".
+                doubled = bool(words) and words[-1].lower() in QUANTIFIERS and lead.lower() in QUANTIFIERS and rest
+                words.append(rest if doubled else audience)
+            elif index and self.parts[index - 1] == "{topic}" and plural_topic != self.plural_subject:
+                words.append(_agree(part, plural=plural_topic))
+            else:
+                words.append(part)
+        return _sentence_capitals(_fix_articles(_detokenize(words)))
+
+
+def hook_structure(hook: str) -> HookStructure | None:
+    """The frame of `hook` with its subject and audience as slots, or None when it cannot carry another topic.
+
+    None when the hook is empty or longer than MAX_FRAME_WORDS words, when no word is a subject,
+    when more than one subject is left after cutting one trailing clause, when the subject is a
+    clause rather than a thing (it follows "I", "you", "to" or "need", or holds a past-tense verb),
+    or when the subject is most of the hook (after a drop verb, "Stop" + a habit is frame enough).
+    """
+    tokens = _tokens(clean_line(hook))
+    words = [token for token in tokens if token[:1].isalnum() or token[:1] in "$£€"]
+    if not words or len(words) > MAX_FRAME_WORDS:
+        return None
+    kinds = _kinds(tokens)
+    spans = _subject_spans(tokens, kinds)
+    if len(spans) > 1:
+        tokens, kinds, spans = _cut_trailing_clause(tokens, kinds, spans)
+    if len(spans) != 1:
+        return None
+    start, end = spans[0]
+    lowered = [token.lower() for token in tokens]
+    before = lowered[start - 1] if start else ""
+    if start >= 2 and before in DETERMINERS and lowered[start - 2] in AUXILIARIES and end - start >= 2:
+        end -= 1
+        kinds = [*kinds[:end], "frame", *kinds[end + 1 :]]
+    leading = next((word for word in reversed(lowered[:start]) if word not in DETERMINERS | ADVERBS and not _is_number(word)), "")
+    # A verb inside the subject ("my toddler refused vegetables") means the span is a clause, not a thing;
+    # after "need" it is a tool ("you don't need a gym"), not a topic.
+    if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
+        return None
+    subject = " ".join(itertools.dropwhile(lambda word: word.lower() in HABIT_VERBS, tokens[start:end]))
+    first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
+    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
+    # after the first verb of giving up is the habit.
+    verb, drop_verb = start - 1, -1
+    while verb >= 0 and (lowered[verb] in HABIT_VERBS or lowered[verb] in DROP_VERBS):
+        drop_verb = verb if lowered[verb] in DROP_VERBS else drop_verb
+        verb -= 1
+    if drop_verb >= 0:
+        slot_start, slot = drop_verb + 1, "{habit}"
+    elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
+        return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
+    else:
+        slot_start, slot = start, "{topic}"
+        # "a leg exercise" → "your meal prep": an article may not fit the topic, a possessive always does.
+        possessive = "my" if first_person else "your"
+        article = next((i for i in (start - 1, start - 2) if i >= 0 and lowered[i] in ("a", "an")), None)
+        if article is not None and (article == start - 1 or kinds[start - 1] == "number"):  # "a $200 laptop"
+            tokens = [*tokens[:article], possessive, *tokens[article + 1 :]]
+        elif start and kinds[start - 1] == "frame" and before not in DETERMINERS | CLAUSE_OPENERS | ADVERBS and (
+            start == 1 or lowered[start - 2] == "to"
+        ):
+            # The object of an imperative or "to" verb: "3 ways to save dinner" → "… to save your meal prep".
+            slot = f"{possessive} {{topic}}"
+        elif before in SUPERLATIVES:
+            slot = "{topic} {head}"
+    parts = [*tokens[:slot_start], *slot.split(), *tokens[end:]]
+    part_kinds = [*kinds[:slot_start], *["slot"] * len(slot.split()), *kinds[end:]]
+    parts = [("{audience}" if kind == "audience" else part) for part, kind in zip(parts, part_kinds)]
+    parts = _sentence_case(_collapse_audience(parts))
+    return HookStructure(tuple(parts), subject, first_person, is_plural(tokens[end - 1].lower()))
+
+
+def _tokens(line: str) -> list[str]:
+    return _TOKEN_RE.findall(line)
+
+
+def _is_number(word: str) -> bool:
+    return bool(_NUMBER_RE.match(word)) or word.lower() in NUMBER_WORDS
+
+
+def _kinds(tokens: list[str]) -> list[str]:
+    """Each token's kind: "punct", "number", "frame", "audience" or "subject"."""
+    kinds = []
+    for token in tokens:
+        lower = token.lower()
+        if not (token[:1].isalnum() or token[:1] in "$£€"):
+            kinds.append("punct")
+        elif _is_number(token):
+            kinds.append("number")
+        elif lower in AUDIENCE_WORDS:
+            kinds.append("audience")
+        elif lower in FRAME_WORDS or lower in SUPERLATIVES:
+            kinds.append("frame")
+        else:
+            kinds.append("subject")
+    # "busy moms", "senior devs": up to two describing words belong to the audience.
+    for index in range(1, len(tokens)):
+        if kinds[index] == "audience":
+            before = index - 1
+            while before >= max(0, index - 2) and (kinds[before] == "subject" or tokens[before].lower() in AUDIENCE_ADJECTIVES):
+                kinds[before] = "audience"
+                before -= 1
+    return kinds
+
+
+def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each run of subject words; "and"/"of" between two subject words joins them."""
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        if kinds[index] != "subject":
+            index += 1
+            continue
+        end = index + 1
+        while end < len(tokens):
+            if kinds[end] == "subject":
+                end += 1
+            elif tokens[end].lower() in SUBJECT_JOINERS and end + 1 < len(tokens) and kinds[end + 1] == "subject":
+                end += 2
+            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS:
+                kinds[end] = "subject"
+                end += 1
+            else:
+                break
+        spans.append((index, end))
+        index = end
+    return spans
+
+
+def _cut_trailing_clause(tokens, kinds, spans):
+    """Without the phrase after the first subject that holds the others ("… without takeout"), up to the clause end."""
+    for index in range(spans[0][1], len(tokens)):
+        if tokens[index].lower() in CLAUSE_OPENERS:
+            while index > spans[0][1] and tokens[index - 1].lower() in ADVERBS:
+                index -= 1  # "… just in case" goes whole
+            cut_end = next((end for end in range(index, len(tokens)) if kinds[end] == "punct"), len(tokens))
+            if cut_end < spans[-1][1]:
+                break  # the other subjects are in a later clause too
+            if cut_end < len(tokens) and tokens[cut_end] == ",":
+                cut_end += 1  # "I quit sugar for a week, …" would keep a comma with nothing before it
+            return tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:], _subject_spans(
+                tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:])
+    return tokens, kinds, spans
+
+
+def _collapse_audience(parts: list[str]) -> list[str]:
+    collapsed: list[str] = []
+    for part in parts:
+        if part == "{audience}" and collapsed and collapsed[-1] == "{audience}":
+            continue
+        collapsed.append(part)
+    return collapsed
+
+
+def _sentence_case(parts: list[str]) -> list[str]:
+    """Frame words lower-cased (Title Case and ALL CAPS hooks too); "I" and acronyms such as "POV" stay."""
+    letters = [part for part in parts if part[:1].isalpha() and len(part) > 1]
+    shouting = bool(letters) and all(part.isupper() for part in letters)
+    result = []
+    for part in parts:
+        if part.startswith("{"):
+            result.append(part)
+        elif part.lower() == "i" or part.lower().startswith("i'"):
+            result.append("I" + part[1:].lower())
+        elif part.isupper() and len(part) > 1 and not shouting:
+            result.append(part)  # an acronym: POV, ETF, AI
+        else:
+            result.append(part.lower())
+    return result
+
+
+def _detokenize(words: list[str]) -> str:
+    text = ""
+    for word in words:
+        if text and not (word[:1] in _NO_SPACE_BEFORE or (word[:1] == "'" and len(word) > 1)):
+            text += " "
+        text += word
+    return text.replace(" - ", " – ")
+
+
+def _fix_articles(text: str) -> str:
+    return re.sub(r"\b([Aa])n? (?=(\w))", lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} ", text)
+
+
+def is_plural(word: str) -> bool:
+    word = word.lower()
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+
+
+def _is_past(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
+
+
+def _agree(verb: str, *, plural: bool) -> str:
+    for singular_form, plural_form in VERB_AGREEMENT:
+        if verb.lower() == (singular_form if plural else plural_form):
+            return plural_form if plural else singular_form
+    if verb.lower() in FRAME_WORDS and verb.isalpha():
+        if plural and is_plural(verb) and verb.lower()[:-1] in FRAME_WORDS:
+            return verb[:-1]  # "feels" → "feel"
+        if not plural and verb.lower() + "s" in FRAME_WORDS:
+            return verb + "s"  # "feel" → "feels"
+    return verb
+
+
+def opening_template(hook: str, masked: tuple[str, ...] = ()) -> str:
+    """How a hook opens: its first three words, lower-cased, numbers as "#", each masked phrase as "~".
+
+    "5 mistakes busy parents make" with the audience "busy parents" masked → "# mistakes ~". Two ideas
+    of one run never share this, so they do not read as the same template with the topic swapped.
+    """
+    text = " ".join(_WORD_RE.findall(clean_line(hook).lower()))
+    phrases = [" ".join(_WORD_RE.findall(phrase.lower())) for phrase in masked]
+    for phrase in sorted(filter(None, phrases), key=lambda phrase: (-len(phrase), phrase)):  # longest first
+        text = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", "~", text)
+    opening: list[str] = []
+    for word in text.split():
+        word = "#" if _is_number(word) else word
+        if not (word == "~" and opening and opening[-1] == "~"):
+            opening.append(word)
+    return " ".join(opening[:3])
+
+
+def _sentence_capitals(text: str) -> str:
+    """A capital letter at the start of every sentence."""
+    return re.sub(r"(^|[.!?] )([a-z])", lambda match: match.group(1) + match.group(2).upper(), text)

@@ -1,0 +1,124 @@
+"""A hook's structure: the frame words that made it work kept, its subject swapped for the creator's topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.providers.llm.hook_frames import HABITS, hook_structure, opening_template
+
+
+@pytest.mark.parametrize(
+    "hook, frame",
+    [
+        ("5 mistakes killing your deadlift", "5 mistakes killing your {topic}"),
+        ("I quit sugar for 30 days, here's what happened", "I quit {habit} for 30 days, here's what happened"),
+        ("Stop stretching before you run", "Stop {habit}"),
+        ("Stop doing crunches.", "Stop {habit}."),
+        ("5 mistakes beginners make with sourdough", "5 mistakes {audience} make with {topic}"),
+        ("3 Mistakes New Investors Make With Index Funds", "3 mistakes {audience} make with {topic}"),
+        ("Why does nobody talk about starter hydration?", "Why does nobody talk about {topic}?"),
+        ("The one thing about stir fry nobody tells you", "The one thing about {topic} nobody tells you"),
+        ("I tried wok cooking for 30 days", "I tried {topic} for 30 days"),
+        ("3 ways to save dinner without takeout", "3 ways to save your {topic}"),
+        ("Why your squat feels harder than it should", "Why your {topic} feels harder than it should"),
+        ("POV: you finally understand compound interest", "POV: you finally understand {topic}"),
+        ("7 Python tricks senior devs use every day 🔥 #coding", "7 {topic} tricks {audience} use every day"),
+        ("I spent $1,200 on groceries for a week of dinners", "I spent $1,200 on {topic}"),
+        ("Stop skipping sunscreen on cloudy days.", "Stop {habit}."),
+        ("Stop overpacking just in case.", "Stop {habit}."),
+        ("How to stop wasting groceries without hours of prep", "How to stop {habit}"),
+        ("You don't need working 12-hour days to stop procrastinating.", "You don't need working 12-hour days to stop {habit}."),
+        ("Nobody tells you this about food waste…", "Nobody tells you this about {topic}…"),
+        ("I quit my job to start a one-person business. Here's what happened.", "I quit my {topic}. Here's what happened."),
+        ("I used a $200 laptop for a month", "I used my $200 {topic} for a month"),
+        ("The only roommate rule you'll ever need", "The only {topic} rule you'll ever need"),
+    ],
+)
+def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
+    assert hook_structure(hook).frame == frame
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "",
+        "🔥🔥🔥 #fyp",
+        "Wait for it",  # no subject: nothing to swap
+        "My toddler refused vegetables until I tried this",  # the subject is a clause
+        "What I eat in a day as a nutritionist",  # "eat" follows "I": a verb, not a thing
+        "How to meal prep for the week in 1 hour",  # "to meal prep" is a verb
+        "You don't need a gym to get strong",  # after "need" it is a tool, not the topic
+        "Unpopular opinion: screen time isn't the enemy",  # two subjects, no clause to cut
+        "Sourdough focaccia with rosemary",  # the subject is most of the hook
+        "How to actually season food properly, step by step",  # "season" is a verb after "to"
+        "You don't need a 10-step routine to fix a damaged skin barrier.",  # a tool after "need"
+    ],
+)
+def test_a_hook_without_one_clean_subject_has_no_structure_to_reuse(hook):
+    assert hook_structure(hook) is None
+
+
+def test_filling_a_frame_puts_the_creators_topic_and_audience_in_its_slots():
+    structure = hook_structure("5 mistakes beginners make with sourdough")
+
+    assert structure.subject == "sourdough"
+    assert structure.fill(topic="personal finance", audience="young professionals") == (
+        "5 mistakes young professionals make with personal finance"
+    )
+
+
+def test_a_habit_is_spoken_in_the_hooks_own_person():
+    assert hook_structure("I quit sugar for 30 days").fill(topic="meal prep", audience="moms", habit="winging") == (
+        "I quit winging my meal prep for 30 days"
+    )
+    assert hook_structure("Stop doing crunches.").fill(topic="meal prep", audience="moms", habit=HABITS[0]) == (
+        "Stop overcomplicating your meal prep."
+    )
+
+
+def test_filling_fixes_the_grammar_around_the_topic():
+    # The verb agrees with a plural topic, and a singular one after a superlative gets a head noun.
+    assert hook_structure("Your squat is the problem").fill(topic="home workouts", audience="moms") == (
+        "Your home workouts are the problem"
+    )
+    assert hook_structure("This is the best leg exercise you'll ever do").fill(topic="meal prep", audience="x") == (
+        "This is the best meal prep routine you'll ever do"
+    )
+    assert hook_structure("The easiest weeknight lasagna you'll ever make").fill(topic="family dinners", audience="x") == (
+        "The easiest family dinners you'll ever make"
+    )
+    # "a" before a subject becomes a possessive, which fits any topic.
+    assert hook_structure("Is a Roth IRA actually worth it?").fill(topic="index investing", audience="x") == (
+        "Is your index investing actually worth it?"
+    )
+    # "most" + an audience that starts with "most" is said once.
+    assert hook_structure("Most beginners get sourdough wrong").fill(topic="budgeting", audience="most people") == (
+        "Most people get budgeting wrong"
+    )
+
+
+def test_shouting_and_title_case_hooks_come_out_in_sentence_case():
+    assert hook_structure("STOP BUYING COFFEE EVERY DAY").fill(topic="meal prep", audience="x", habit="rushing") == (
+        "Stop rushing your meal prep every day"
+    )
+    assert hook_structure("I Quit Sugar For A Month. Here's What Happened").fill(
+        topic="budgeting", audience="x", habit="winging"
+    ) == "I quit winging my budgeting for a month. Here's what happened"
+    assert hook_structure("POV: you finally understand compound interest").fill(topic="ETF investing", audience="x") == (
+        "POV: you finally understand ETF investing"
+    )
+
+
+@pytest.mark.parametrize(
+    "hook, masked, opening",
+    [
+        ("5 mistakes busy parents make with meal prep", ("meal prep", "busy parents"), "# mistakes ~"),
+        ("Meal prep can be simpler than you think.", ("meal prep",), "~ can be"),
+        ("Stop winging your meal prep", ("meal prep", *HABITS), "stop ~ your"),
+        ("Stop rushing your meal prep", ("meal prep", *HABITS), "stop ~ your"),
+        ("Why does nobody talk about meal prep?", ("meal prep",), "why does nobody"),
+        ("Ten ways to save money", (), "# ways to"),
+    ],
+)
+def test_the_opening_template_is_the_first_three_words_with_topic_and_numbers_masked(hook, masked, opening):
+    assert opening_template(hook, masked) == opening
