@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from profiles.providers.base import ProfileData, ReelData
 from text_rules.keyphrases import reel_keyphrases
-# The stop words and hashtag pattern live in text_rules.text; they stay importable from here.
-from text_rules.text import HASHTAG_RE, STOP_WORDS  # noqa: F401
 
 @dataclass(frozen=True)
 class ScoredReel:

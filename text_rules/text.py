@@ -104,7 +104,7 @@ _SKIN_TONES = range(0x1F3FB, 0x1F400)
 _SENTENCE_END = ".!?"
 _CLOSING_QUOTES = "\"”’"
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
-_SMALL_TITLE_WORDS = frozenset("a an and as at but by for in nor of on or the to with vs via".split())
+SMALL_TITLE_WORDS = frozenset("a an and as at but by for in nor of on or the to with vs via".split())
 
 
 def is_emoji(char: str) -> bool:
@@ -176,7 +176,7 @@ def title_case(text: str) -> str:
     """Headline capitalisation that leaves acronyms and small joining words alone."""
     result = []
     for index, word in enumerate(text.split()):
-        if index and word.lower() in _SMALL_TITLE_WORDS:
+        if index and word.lower() in SMALL_TITLE_WORDS:
             result.append(word.lower())
         elif any(char.isupper() for char in word[1:]) or any(char.isdigit() for char in word):
             result.append(word)
