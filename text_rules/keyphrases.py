@@ -28,8 +28,9 @@ What YAKE gets wrong on captions, and what is done about it:
    brew coffee") is dropped, since it only repeats part of it. Single words are kept even when a
    better phrase contains them ("posture" after "fix your posture"): they are what repeats
    across different texts, which the viral-ideas "keyword" pattern counts.
-6. Case: a phrase is lower-cased, except words spelled with capitals inside (iPhone, TikTok) and
-   short all-capital acronyms (SEO, HIIT) when the text is not written in capitals throughout.
+6. Case: a phrase is lower-cased, except words spelled with capitals inside (iPhone, TikTok),
+   short all-capital acronyms (SEO, HIIT) and names: words capitalised in mid-sentence
+   ("flights to Japan"), unless the sentence is title-cased or written in capitals throughout.
 
 Ties keep YAKE's order (the order phrases first appear), so the same text always gives the same
 keyphrases.
@@ -59,7 +60,9 @@ HYPE_WORDS = frozenset(
 COMMON_VERBS = frozenset(
     """stop start try tried use used using need needs needed keep kept let go going goes went gone put
     take took give gave look looks feel feels think thought see saw say said show find found come came
-    made making done seem seems tell told""".split()
+    made making done seem seems tell told works worked learn""".split()
+    # and the verbs of a video format: "the French Revolution explained", "… ranked".
+    + "explained changed ranked reviewed tested debunked revealed".split()
 )
 # Order words qualify the subject ("my first half marathon"), never name it.
 ORDER_WORDS = frozenset("first second third last next final".split())
@@ -76,6 +79,7 @@ JOINING_WORDS = frozenset(
 # Acronyms are short; a longer all-capital word is shouting.
 MAX_ACRONYM_LETTERS = 5
 
+_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 _CALL_TO_ACTION_RE = re.compile(
     r"\b(?:save|share|send) (?:this|it)\b[^.!?\n]*"
     r"|\bfollow (?:me|us|for)\b[^.!?\n]*"
@@ -126,17 +130,34 @@ def _is_keyphrase(tokens: list[str]) -> bool:
     return all(word in JOINING_WORDS or word not in KEYPHRASE_STOP_WORDS for word in lowered[1:-1])
 
 
-def _spellings(text: str) -> dict[str, str]:
-    """How the text writes each word that keeps its capitals, by its lower-case form (first spelling wins)."""
-    letters = [char for char in text if char.isalpha()]
-    shouting = sum(char.isupper() for char in letters) > len(letters) / 2
+def _spellings(prepared: str) -> dict[str, str]:
+    """How the text writes each word that keeps its capitals, by its lower-case form (first spelling wins).
+
+    A word keeps them when spelled with capitals inside (iPhone, TikTok), as a short acronym (SEO,
+    HIIT), or capitalised in mid-sentence (Portugal, Mexico City); a sentence's first word and the
+    words of a title-cased or all-capitals sentence say nothing about names. A word the text also
+    writes in lower case ("Air fryer … AIR FRYER … air fryers") is no name and no acronym.
+    """
     kept: dict[str, str] = {}
-    for word in WORD_RE.findall(text):
-        inner_capitals = any(char.isupper() for char in word[1:]) and any(char.islower() for char in word)
-        acronym = not shouting and word.isupper() and 1 < sum(char.isalpha() for char in word) <= MAX_ACRONYM_LETTERS
-        if inner_capitals or acronym:
-            kept.setdefault(word.lower(), word)  # iPhone, TikTok; SEO, HIIT
-    return kept
+    written_plainly: set[str] = set()
+    for sentence in _SENTENCE_RE.findall(prepared):
+        sentence_words = WORD_RE.findall(sentence)
+        initials = [word[0] for word in sentence_words if word[0].isalpha()]
+        title_cased = len(initials) >= 3 and sum(char.isupper() for char in initials) > 0.6 * len(initials)
+        letters = [char for char in sentence if char.isalpha()]
+        shouting = sum(char.isupper() for char in letters) > len(letters) / 2
+        for position, word in enumerate(sentence_words):
+            lowered = word.lower()
+            inner_capitals = any(char.isupper() for char in word[1:]) and any(char.islower() for char in word)
+            acronym = not shouting and word.isupper() and 1 < sum(char.isalpha() for char in word) <= MAX_ACRONYM_LETTERS
+            named = position > 0 and not title_cased and word[0].isupper() and word[1:].islower()
+            if inner_capitals or acronym or named:
+                kept.setdefault(lowered, word)
+            elif word == lowered or (word[1:].islower() and position > 0 and not title_cased):
+                written_plainly.add(lowered)
+            elif word[1:].islower() and lowered in kept and kept[lowered].isupper():
+                written_plainly.add(lowered)  # "Air" beside "AIR": a shouted word, not an acronym
+    return {lowered: word for lowered, word in kept.items() if lowered not in written_plainly}
 
 
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
@@ -182,6 +203,11 @@ REEL_KEYPHRASE_MAX_WORDS = 2
 
 
 def reel_keyphrases(caption: str, transcript: str = "") -> tuple[str, ...]:
-    """The keyphrases of a reel's caption and transcript, one or two words each, best first."""
+    """The keyphrases of a reel's caption and transcript, one or two words each, lower-cased, best first.
+
+    Lower case throughout: these are counted across reels, where "Portugal" at the start of one
+    caption and mid-sentence in another must be one value.
+    """
     text = f"{caption or ''}\n{transcript or ''}"
-    return tuple(keyphrases(text, limit=REEL_KEYPHRASE_LIMIT, max_words=REEL_KEYPHRASE_MAX_WORDS))
+    found = keyphrases(text, limit=REEL_KEYPHRASE_LIMIT, max_words=REEL_KEYPHRASE_MAX_WORDS)
+    return tuple(dict.fromkeys(phrase.lower() for phrase in found))

@@ -52,7 +52,7 @@ STOP_WORDS = frozenset(
     nothing someone something somebody everybody whatever whenever wherever whoever
     i've i'll i'd we're we've we'll they're they've you've you'll you'd he's she's aren't wasn't
     weren't haven't hasn't hadn't couldn't shouldn't wouldn't ain't gonna wanna gotta gets getting
-    herself himself themselves ourselves yourselves""".split()
+    herself himself themselves ourselves yourselves mine""".split()
 )
 
 # Words a count counts in a caption ("5 ways to …", "… in 30 minutes"): list formats and units of
@@ -61,7 +61,7 @@ COUNT_WORDS = frozenset(
     """tip tips way ways thing things step steps mistake mistakes reason reasons sign signs hack hacks
     idea ideas trick tricks rule rules habit habits lesson lessons secret secrets fact facts
     second seconds minute minutes min mins hour hours hr hrs day days week weeks month months year years
-    time times part dollars bucks euros cents kg lbs""".split()
+    times part dollars bucks euros cents kg lbs""".split()
 )
 
 # Call-to-action and hook wording creators reuse whatever the reel is about ("nobody tells you",
