@@ -9,15 +9,18 @@ file. Lemmatisation (which would need spaCy or NLTK data) stays off.
 What YAKE gets wrong on captions, and what is done about it:
 
 1. Caption noise would score as words: links, hashtags, mentions and emoji are cleaned out first
-   (text_rules.text.clean_text), calls to action ("save this for later", "link in bio", "follow
-   for more", "tag a friend who …") are cut from the text, and every line ends a sentence so a
-   phrase never runs from one line into the next.
+   (text_rules.text.clean_text), spoken lead-ins ("Real quick: …") and calls to action or stock
+   lines ("save this for later", "link in bio", "comment GUIDE …", "no notes, just vibes") are cut
+   to the end of their sentence (text_rules.text.CALL_TO_ACTION_RE, the rule the article writer
+   drops such sentences by), and every line ends a sentence so a phrase never runs from one line
+   into the next.
 2. "… in 30 minutes" yields "minutes" and "5 ways to …" yields "ways": a count's unit or list
    format says how much, not what about. The stop words handed to YAKE are STOP_WORDS plus
-   COUNT_WORDS plus platform words (reel, fyp, pov …), interjections, hype ("best", "ultimate")
-   and verbs that go with any subject ("stop", "try", "use"), so none of them is a keyphrase on
-   its own or the first or last word of one ("the best budget laptop" → "budget laptop"). Numbers
-   never are either: YAKE discards digit tokens, and a number word ("ten") may only sit inside.
+   COUNT_WORDS plus platform words (reel, fyp, pov …), interjections, hype ("best", "ultimate"),
+   hook wording ("wish", "sooner", "underrated") and verbs that go with any subject ("stop",
+   "try", "use"), so none of them is a keyphrase on its own or the first or last word of one
+   ("the best budget laptop" → "budget laptop"). Numbers never are either: YAKE discards digit
+   tokens, and a number word ("ten") may only sit inside a phrase.
 3. YAKE lets any stop word sit inside a phrase, so "account is losing" comes out whole. Inside a
    phrase only a joining word is kept: an article, a possessive or a preposition ("fix your
    posture", "tips for beginners", "salt and pepper"); a phrase with any other stop word inside
@@ -43,7 +46,15 @@ from functools import lru_cache
 
 import yake
 
-from text_rules.text import COUNT_WORDS, STOP_WORDS, WORD_RE, clean_text, is_number
+from text_rules.text import (
+    CALL_TO_ACTION_RE,
+    COUNT_WORDS,
+    SPOKEN_LEAD_IN_RE,
+    STOP_WORDS,
+    WORD_RE,
+    clean_text,
+    is_number,
+)
 
 # Words about the platform, not the reel's subject; and interjections.
 PLATFORM_WORDS = frozenset(
@@ -54,20 +65,23 @@ INTERJECTIONS = frozenset("oh omg lol lmao haha yeah yep yes hey hi ok okay wow 
 # Hype says how the creator feels about the subject, not what it is ("the best budget laptop").
 HYPE_WORDS = frozenset(
     """best better worst ultimate top amazing awesome perfect incredible insane crazy favorite favourite
-    literally actually honestly totally super absolutely seriously definitely probably basically""".split()
+    literally actually honestly totally super absolutely seriously definitely probably basically sadly
+    hype worth""".split()
 )
 # Verbs that go with any subject ("stop", "try", "start"): the phrase is what follows them.
 COMMON_VERBS = frozenset(
     """stop start try tried use used using need needs needed keep kept let go going goes went gone put
     take took give gave look looks feel feels think thought see saw say said show find found come came
-    made making done seem seems tell told works worked learn""".split()
+    made making done seem seems tell told works worked learn happen happens happened""".split()
     # and the verbs of a video format: "the French Revolution explained", "… ranked".
     + "explained changed ranked reviewed tested debunked revealed".split()
 )
+# Hook wording creators put around any subject ("I wish I knew this sooner", "nobody talks about …").
+HOOK_WORDS = frozenset("wish sooner knew talk talks talking underrated overrated advice".split())
 # Order words qualify the subject ("my first half marathon"), never name it.
 ORDER_WORDS = frozenset("first second third last next final".split())
 KEYPHRASE_STOP_WORDS = (
-    STOP_WORDS | COUNT_WORDS | PLATFORM_WORDS | INTERJECTIONS | HYPE_WORDS | COMMON_VERBS | ORDER_WORDS
+    STOP_WORDS | COUNT_WORDS | PLATFORM_WORDS | INTERJECTIONS | HYPE_WORDS | COMMON_VERBS | HOOK_WORDS | ORDER_WORDS
 )
 
 # The only stop words allowed inside a keyphrase: they join nouns rather than make a clause.
@@ -80,13 +94,15 @@ JOINING_WORDS = frozenset(
 MAX_ACRONYM_LETTERS = 5
 
 _SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
-_CALL_TO_ACTION_RE = re.compile(
-    r"\b(?:save|share|send) (?:this|it)\b[^.!?\n]*"
-    r"|\bfollow (?:me|us|for)\b[^.!?\n]*"
+# A call to action or stock line (text_rules.text) runs to the end of its sentence: "Comment GUIDE and
+# I'll send it" is about the account, not the reel. Added here: the shapes not worth dropping a whole
+# sentence of an article for ("save it", "tag someone who …", "comment below").
+_CALL_TO_ACTION_CLAUSE_RE = re.compile(
+    rf"(?:{CALL_TO_ACTION_RE.pattern})[^.!?\n]*"
+    r"|\b(?:save|share|send) (?:this|it)\b[^.!?\n]*"
     r"|\blink (?:is )?in (?:my |the )?bio\b"
-    r"|\btag (?:a|your|someone|somebody)\b[^.!?\n]*"
-    r"|\bcomment (?:below|down below|\S+ (?:below|for))\b[^.!?\n]*"
-    r"|\b(?:like and subscribe|dm me)\b[^.!?\n]*",
+    r"|\btag (?:someone|somebody)\b[^.!?\n]*"
+    r"|\bcomment (?:below|down below)\b[^.!?\n]*",
     re.IGNORECASE,
 )
 
@@ -103,7 +119,7 @@ def _prepared(text: str) -> str:
     """Cleaned text, calls to action cut, one sentence per line."""
     lines = []
     for line in clean_text(text, keep_lines=True, keep_mentions=False).splitlines():
-        line = _CALL_TO_ACTION_RE.sub(" ", line).strip(" -–—*•>:")
+        line = _CALL_TO_ACTION_CLAUSE_RE.sub(" ", SPOKEN_LEAD_IN_RE.sub("", line.strip())).strip(" -–—*•>:")
         if any(char.isalpha() for char in line):
             lines.append(line if line[-1] in ".!?" else f"{line}.")
     return " ".join(lines)

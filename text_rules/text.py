@@ -98,6 +98,21 @@ URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # A word: letters and digits in any script, with inner apostrophes and hyphens ("don't", "well-known").
 WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
+# A spoken lead-in before the point of a sentence ("Real quick: …", "Pro tip - …").
+SPOKEN_LEAD_IN_RE = re.compile(
+    r"^(?:real quick|quick tip|pro tip|okay|ok|so|alright|honestly|listen|look|pov|unpopular opinion|hot take|"
+    r"storytime|fun fact|reminder)\s*[:,\-–—]\s*",
+    re.IGNORECASE,
+)
+# Calls to action and the stock lines creators add to any reel ("no notes, just vibes").
+CALL_TO_ACTION_RE = re.compile(
+    r"\b(?:follow (?:me|us|for|@)|subscribe|like and|comment\b|tag (?:a|the|your)|send this|share this|save this|"
+    r"save it for|link in (?:my )?bio|dm me|tell me in the comments|let me know|drop a|part (?:two|2|ii)\b|"
+    r"stay with me|let me show you|here's the thing|here's what happened|i tested this so you don't have to|"
+    r"every single time|no notes, just vibes|based on a true story|watch (?:till|until|to) the end|wait for it)",
+    re.IGNORECASE,
+)
+
 _EMOJI_CATEGORIES = frozenset({"So", "Cs", "Co", "Cn", "Cf"})
 _EMOJI_MARKS = frozenset("\ufe0e\ufe0f\u20e3")  # text/emoji variation selectors, keycap
 _SKIN_TONES = range(0x1F3FB, 0x1F400)

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from jobs.providers.llm.base import ResearchNote
-from text_rules.text import STOP_WORDS, WORD_RE, count_words, split_sentences
+from text_rules.text import CALL_TO_ACTION_RE, SPOKEN_LEAD_IN_RE, STOP_WORDS, WORD_RE, count_words, split_sentences
 
 # Words that never head a section: the function words of text_rules.text plus what creators say about
 # any topic ("tips", "people", "hype", "minutes", "easy").
@@ -39,18 +39,6 @@ STOPWORDS = STOP_WORDS | frozenset(
     """.split()
 )
 
-_FILLER_PREFIX_RE = re.compile(
-    r"^(?:real quick|quick tip|pro tip|okay|ok|so|alright|honestly|listen|look|pov|unpopular opinion|hot take|"
-    r"storytime|fun fact|reminder)\s*[:,\-–—]\s*",
-    re.IGNORECASE,
-)
-_CALL_TO_ACTION_RE = re.compile(
-    r"\b(?:follow (?:me|us|for|@)|subscribe|like and|comment\b|tag (?:a|the|your)|send this|share this|save this|"
-    r"save it for|link in (?:my )?bio|dm me|tell me in the comments|let me know|drop a|part (?:two|2|ii)\b|"
-    r"stay with me|let me show you|here's the thing|here's what happened|i tested this so you don't have to|"
-    r"every single time|no notes, just vibes|based on a true story|watch (?:till|until|to) the end|wait for it)",
-    re.IGNORECASE,
-)
 _HOOK_RE = re.compile(
     r"nobody (?:tells|talks)|you'll ever|you will ever|worth the hype|wish i knew|wish someone|changed everything|"
     r"signs you're|\bmistakes\b.*\bmake\b|\bways to\b|things i wish|^how to\b|^this is the best\b|^the only\b|"
@@ -146,7 +134,7 @@ def gather_material(notes: tuple[ResearchNote, ...]) -> Material:
         for sentence in sentences:
             for text in _unglue_title(_strip_filler(sentence.text), titles):
                 text = _strip_filler(text)
-                if not text or _CALL_TO_ACTION_RE.search(text):
+                if not text or CALL_TO_ACTION_RE.search(text):
                     continue
                 words = count_words(text)
                 if words < 4 or words > 60:
@@ -178,7 +166,7 @@ def gather_material(notes: tuple[ResearchNote, ...]) -> Material:
 
 def _strip_filler(text: str) -> str:
     while True:
-        stripped = _FILLER_PREFIX_RE.sub("", text)
+        stripped = SPOKEN_LEAD_IN_RE.sub("", text)
         if stripped == text:
             return text.strip()
         text = stripped
