@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.providers.llm.base import IdeaSource
-from text_rules.keyphrases import reel_keyphrases
-from text_rules.text import HASHTAG_RE
 # The hook rules live in text_rules; HOOK_TYPES and classify_hook stay importable from here for the API and views.
 from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPES, classify_hook, extract_hook, type_hook  # noqa: F401
+from text_rules.keyphrases import reel_keyphrases
+from text_rules.text import HASHTAG_RE
 
 # --- Taxonomies ----------------------------------------------------------------------------------
 

@@ -50,10 +50,12 @@ _FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|my|me|mine|we|we're|our
 
 
 def normal_form(text: str) -> str:
+    """Lower-case words joined by single spaces: the identity of a sentence for de-duplication."""
     return " ".join(word.lower() for word in WORD_RE.findall(text))
 
 
 def finish_sentence(text: str) -> str:
+    """Capitalised, trailing commas and dashes dropped, a full stop added when it ends without one."""
     text = text.strip().rstrip(",;:-–— ")
     if text and text[-1] not in _PUNCT_END and text[-1] not in "\"”’":
         text += "."
@@ -61,6 +63,7 @@ def finish_sentence(text: str) -> str:
 
 
 def stem(word: str) -> str:
+    """A word with a plain plural folded ("habits" → "habit", "berries" → "berry") for matching themes."""
     word = word.lower().replace("’", "'")
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -78,6 +81,7 @@ def _content_words(text: str) -> list[str]:
 
 
 def stem_set(text: str) -> set[str]:
+    """The stems of a text's content words: what a tip, a hook or a section is about."""
     return {stem(word) for word in _content_words(text)}
 
 
@@ -288,6 +292,7 @@ _NOUNS_ENDING_IN_LY = frozenset("family supply belly jelly rally italy july asse
 
 
 def join_list(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
