@@ -13,6 +13,8 @@ from jobs.progress import JobProgress
 from jobs.providers.llm import get_llm_provider
 from jobs.providers.llm.base import ArticleBrief
 from profiles.models import Content
+from text_rules.keyphrases import focus_keyphrase
+from text_rules.text import clean_text
 
 # Overall percentage bands of the three stages (story VIP-10211).
 RESEARCH = (0.0, 33.0)
@@ -36,8 +38,11 @@ class StageReporter:
 
 
 def keyphrase_of(text: str) -> str:
-    """The phrase the article optimises for, from its topic."""
-    return research.keyphrase_for(text) or " ".join(text.lower().split()[:2])
+    """The phrase the article optimises for, from its topic ("5 ways to fix your posture" → "fix your posture").
+
+    A topic with no keyphrase at all (only numbers or stop words) falls back to its first two words.
+    """
+    return focus_keyphrase(text) or " ".join(clean_text(text, keep_mentions=False).lower().split()[:2])
 
 
 def topic_of_source(source_text: str) -> str:

@@ -5,7 +5,7 @@
     score(d) = Σ over query terms t of idf(t) × tf(t, d) × (k1 + 1) ÷ (tf(t, d) + k1 × (1 − b + b × |d| ÷ avgdl))
     idf(t)   = ln(1 + (N − n(t) + 0.5) ÷ (n(t) + 0.5))
 
-over terms that are lower-cased words of three letters or more, stop words (profiles.metrics)
+over terms that are lower-cased words of three letters or more, stop words (text_rules.text)
 left out and plurals folded ("starters" → "starter", "berries" → "berry"). A reel's score is then
 multiplied by 1 + 0.1 × ln(1 + outlier score): between two equally relevant reels, the one that
 outperformed its account wins, without letting popularity outrank relevance. Candidates that
@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,16 @@ from django.db.models import F
 from jobs.errors import PermanentJobError
 from jobs.providers.llm.base import ResearchNote
 from jobs.seo import inline_plain
-from profiles.metrics import HASHTAG_RE, STOP_WORDS
 from profiles.models import Content
+# clean_text and the word lists live in text_rules.text; they stay importable from here for older callers.
+from text_rules.text import (  # noqa: F401
+    CAPTION_FILLER,
+    HASHTAG_RE,
+    LY_NOUNS,
+    PHRASE_BREAKERS,
+    STOP_WORDS,
+    clean_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,32 +65,11 @@ BIGRAM_SHARE = 0.5
 # A phrase grows by one word when the longer phrase carries at least this share of its weight.
 TRIGRAM_SHARE = 0.8
 MAX_TREND_KEYWORDS = 8
-# Call-to-action and hook wording creators reuse whatever the reel is about ("nobody tells you",
-# "follow for more"); as a "trend" it would win in every niche.
-CAPTION_FILLER = frozenset({
-    "follow", "link", "bio", "comment", "save", "share", "reel", "video", "post", "tag", "dm",
-    "subscribe", "today", "check", "watch", "part", "nobody", "tell", "wish", "knew", "sooner",
-    "someone", "everyone", "ever", "honestly", "literally", "pov", "fyp", "viral", "trending", "explore",
-})
-
-# Common verbs and adverbs end a topic phrase, the way RAKE's stop list does: without them
-# "food goes" or "keep pans" would read as topics. Listed as index terms (plurals folded).
-PHRASE_BREAKERS = frozenset({
-    "goe", "going", "went", "gone", "get", "getting", "let", "keep", "kept", "turn", "send", "use",
-    "used", "using", "take", "took", "put", "try", "tried", "start", "started", "need", "needed", "look",
-    "feel", "think", "thought", "give", "find", "found", "come", "made", "making", "done", "seem", "say",
-    "said", "see", "saw", "show", "still", "always", "never", "often", "everything", "nothing", "anything",
-    "something", "everywhere", "okay", "well", "much", "many", "lot", "sure", "enough", "maybe", "already",
-    "yet", "almost", "probably", "definitely", "simply", "instead", "back", "right", "next",
-})
-
-# Most longer -ly words are adverbs ("properly hot" is no topic); these nouns are not.
-LY_NOUNS = frozenset({"family", "supply", "assembly", "butterfly", "anomaly", "monopoly", "italy", "july", "belly", "jelly"})
 
 ProgressCallback = Callable[[float, str], None]
 
+# Index terms split hyphenated words ("pre-cut" is found by "cut"), unlike text_rules.text.WORD_RE.
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _CLAUSE_RE = re.compile(r"[.!?,;:()\[\]\"“”—–…\n|/]+")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+>]|\d{1,9}[.)])\s+")
@@ -100,14 +86,6 @@ class TrendingTopic:
 
 
 # --- Text ----------------------------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """Caption or transcript text without hashtags, links, emoji and extra whitespace."""
-    text = HASHTAG_RE.sub(" ", text or "")
-    text = _URL_RE.sub(" ", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"So", "Sk", "Cs", "Co", "Cf"})
-    return " ".join(text.split())
 
 
 def _fold_plural(word: str) -> str:
@@ -313,26 +291,6 @@ def _phrases(text: str) -> dict[tuple[str, ...], str]:
                     window = run[-size:]
                     found.setdefault(tuple(t for t, _ in window), " ".join(s for _, s in window))
     return found
-
-
-def keyphrase_for(text: str, *, max_words: int = 2) -> str:
-    """The focus keyphrase of a topic: its longest run of topical words, first two words of it.
-
-    "How to keep a sourdough starter alive" → "sourdough starter"; verbs such as "keep" and
-    stop words end a run, so the phrase is what the text is about, not what it asks to do.
-    """
-    best: list[str] = []
-    for clause in _CLAUSE_RE.split(clean_text(text).lower().replace("’", "'")):
-        run: list[str] = []
-        for word in _TOKEN_RE.findall(clause):
-            term = _term(word)
-            if term is None or not _topical(term):
-                run = []
-                continue
-            run.append(word.removesuffix("'s"))
-            if len(run) > len(best):
-                best = list(run)
-    return " ".join(best[:max_words])
 
 
 def _background_rarity(phrases: set[tuple[str, ...]], top_codes: set[str]) -> dict[tuple[str, ...], float]:

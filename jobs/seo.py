@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import textstat
 
-from profiles.metrics import STOP_WORDS
+from text_rules.text import STOP_WORDS, WORD_RE
 
 META_TITLE_RANGE = (50, 60)
 META_DESCRIPTION_RANGE = (120, 160)
@@ -72,7 +72,6 @@ WEIGHTS = {
 }
 PARTIAL_POINTS = {"length": 5, "readability": 5}
 
-WORD_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _RULE_RE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")

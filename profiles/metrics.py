@@ -1,35 +1,21 @@
 """Numbers computed from a profile's reels: outlier scores, engagement, content insights.
 
-Pure functions over provider dataclasses, so they are tested without a database.
+Pure functions over provider dataclasses, so they are tested without a database. A reel's keywords
+are its keyphrases (text_rules.keyphrases); the profile's top keywords count them across reels.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 
 from profiles.providers.base import ProfileData, ReelData
+from text_rules.keyphrases import reel_keyphrases
 
-# Small English stop-word list: enough to keep captions' filler out of keyword counts without
-# downloading a corpus at run time.
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each even ever every
-    few for from further get got had has have having he her here hers him his how i if in into is it
-    its itself just like make me more most my myself no nor not now of off on once only or other our
-    ours out over own really same she should so some such than that the their theirs them then there
-    these they this those through to too under until up us very was we were what when where which
-    while who whom why will with would you your yours yourself want thing things one way ways know
-    don't it's i'm you're that's can't won't didn't doesn't isn't let's here's what's there's""".split()
-)
-WORD_RE = re.compile(r"[a-z][a-z'’-]{2,}")
-HASHTAG_RE = re.compile(r"#(\w+)")
 # A reel is an outlier of its account at this many times the account's median views (the score of
 # score_reels); the profile page's chart marks the same reels.
 OUTLIER_AT = 2.0
-
 
 @dataclass(frozen=True)
 class ScoredReel:
@@ -52,14 +38,6 @@ class ProfileMetrics:
     content_stats: dict
 
 
-def keywords_of(text: str, *, limit: int = 8) -> tuple[str, ...]:
-    """The most frequent meaningful words of a text (hashtags and stop words left out)."""
-    without_tags = HASHTAG_RE.sub(" ", text.lower())
-    words = [w.strip("'’-") for w in WORD_RE.findall(without_tags)]
-    counts = Counter(w for w in words if w not in STOP_WORDS and len(w) > 2)
-    return tuple(word for word, _ in counts.most_common(limit))
-
-
 def score_reels(reels: list[ReelData], *, followers: int) -> list[ScoredReel]:
     """Outlier score = views ÷ median of the account's non-zero views; engagement per view.
 
@@ -76,8 +54,7 @@ def score_reels(reels: list[ReelData], *, followers: int) -> list[ScoredReel]:
         else:
             engagement = interactions / followers if followers else 0.0
         outlier = reel.view_count / baseline if baseline else 0.0
-        text = f"{reel.caption}\n{reel.transcript}"
-        scored.append(ScoredReel(reel, round(outlier, 4), round(engagement, 6), keywords_of(text)))
+        scored.append(ScoredReel(reel, round(outlier, 4), round(engagement, 6), reel_keyphrases(reel.caption, reel.transcript)))
     return scored
 
 

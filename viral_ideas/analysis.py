@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.providers.llm.base import IdeaSource
-from jobs.research import CAPTION_FILLER, LY_NOUNS, PHRASE_BREAKERS, clean_text, terms
-from profiles.metrics import HASHTAG_RE, keywords_of
 # The hook rules live in text_rules; HOOK_TYPES and classify_hook stay importable from here for the API and views.
 from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPES, classify_hook, extract_hook, type_hook  # noqa: F401
+from text_rules.keyphrases import reel_keyphrases
+from text_rules.text import HASHTAG_RE
 
 # --- Taxonomies ----------------------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ PATTERN_KINDS: dict[str, str] = {
     "hook_length": "Words in the hook: short ≤ 6, medium 7-12, long > 12.",
     "posting_hour": "UTC hour the reel was posted, in 3-hour buckets ('18-21' is 18:00-20:59).",
     "hashtag": "A hashtag of the reel (generic reach tags such as #viral or #fyp left out).",
-    "keyword": "A topical word of the caption and transcript (keywords_of, filler and common verbs left out).",
+    "keyword": "A keyphrase of one or two words of the caption and transcript (text_rules.keyphrases).",
     "duration": "Video length: '0-15s' (≤ 15 s), '15-30s', '30-60s', '60s+' (> 60 s).",
 }
 PATTERN_KIND_ORDER: tuple[str, ...] = tuple(PATTERN_KINDS)
@@ -288,23 +288,13 @@ def _median_without(sorted_views: list[int], value: int) -> float:
     return float(statistics.median(others))
 
 
-def _topical(word: str) -> bool:
-    """Whether a keyword names a subject, by the research stage's word lists (filler, common verbs, -ly adverbs)."""
-    found = terms(word)
-    if not found or word in CAPTION_FILLER:
-        return False
-    return not any(
-        term in CAPTION_FILLER or term in PHRASE_BREAKERS
-        or (len(term) > 5 and term.endswith("ly") and term not in LY_NOUNS)
-        for term in found
-    )
-
-
 def _reel_keywords(reel: ReelInput) -> tuple[str, ...]:
-    text = f"{clean_text(reel.caption)}\n{clean_text(reel.transcript)}"
-    # Ask for more than needed: filler words are dropped afterwards.
-    words = keywords_of(text, limit=4 * MAX_KEYWORDS)
-    return tuple(word for word in words if _topical(word))[:MAX_KEYWORDS]
+    """The reel's keyphrases (text_rules.keyphrases.reel_keyphrases): one or two words each.
+
+    Single words stay beside the phrases they come from: "freezer" repeats across accounts where
+    "freezer meals" and "freezer dinners" do not, and the "keyword" pattern counts repeats.
+    """
+    return reel_keyphrases(reel.caption, reel.transcript)[:MAX_KEYWORDS]
 
 
 def ordered_hook_type_counts(counter: Counter[str]) -> dict[str, int]:

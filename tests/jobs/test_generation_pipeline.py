@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from jobs.generation import keyphrase_of
 from jobs.models import GenerationJob, ProgressEvent
 from jobs.runner import run_jobs
 from jobs.services import generation_job_create
@@ -252,6 +253,18 @@ def test_a_trends_job_writes_about_the_phrase_the_highest_outlier_reels_share(al
     assert_progress_follows_the_bands(job, ["research", "writing", "seo"])
 
 
+@pytest.mark.parametrize(("topic", "keyphrase"), [
+    ("5 ways to fix your posture", "fix your posture"),  # the old heuristic said "fix"
+    ("Sourdough starter tips for beginners", "sourdough starter"),
+    ("The best budget laptop for students in 2024", "budget laptop"),
+    ("Cheap flights to Japan: how I booked mine for $600", "flights to Japan"),
+    # Nothing but numbers and stop words: the first two words, without the hashtag.
+    ("#tbt 2024 and 2025", "2024 and"),
+])
+def test_a_topic_without_a_keyphrase_gets_its_focus_keyphrase_from_the_keyphrase_rules(topic, keyphrase):
+    assert keyphrase_of(topic) == keyphrase
+
+
 def test_a_spin_job_rewrites_the_source_without_a_research_stage(alice, alice_client, sample_reels):
     job = queue(alice, mode="spin", source_text=SPIN_SOURCE, word_count=400)
 
@@ -262,7 +275,9 @@ def test_a_spin_job_rewrites_the_source_without_a_research_stage(alice, alice_cl
     result = data["result"]
     assert result["topic"] == "Cold brew coffee at home"
     assert result["sources"] == []
-    assert_real_result(result, keyphrase="cold brew", word_count=None)
+    # The focus keyphrase is the topic's whole noun phrase (text_rules.keyphrases); the old
+    # two-word cut made it "cold brew".
+    assert_real_result(result, keyphrase="cold brew coffee", word_count=None)
     assert result["content"] != SPIN_SOURCE
     events = events_of(job)
     assert not [e for e in events if e.stage == "research"], describe(job)

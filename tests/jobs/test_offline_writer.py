@@ -225,3 +225,11 @@ def test_spin_mode_keeps_the_order_of_the_source_paragraphs():
                                              ("calm but firm", "informative")])
 def test_a_tone_in_other_words_is_written_in_the_nearest_known_tone(tone, known):
     assert write(brief(tone=tone)).markdown == write(brief(tone=known)).markdown
+
+
+def test_accented_words_count_once_each_so_the_length_is_balanced_on_real_words():
+    # The writer once counted ASCII runs only: "Crème brûlée" was five words ("Cr", "me", "br", "l", "e").
+    article = OfflineWriter().write_article(brief(topic="Crème brûlée at home", keyphrase="crème brûlée", word_count=600))
+    counted = len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", article.markdown))
+    assert abs(counted - 600) <= 0.03 * 600 + 1, counted
+    assert "crème brûlée" in article.markdown.lower()

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from text_rules.text import WORD_RE, clean_text
 
 # Words a hook is built from whatever its niche; every other word is the hook's subject.
 FRAME_WORDS = frozenset(
@@ -86,10 +87,7 @@ VERB_AGREEMENT = (("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"
 GENERIC_HEAD = "routine"
 QUANTIFIERS = frozenset("most many all some".split())
 
-_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
 _TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
-_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 # "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
 _NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|-[a-z]+)?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
@@ -97,10 +95,8 @@ _NO_SPACE_BEFORE = set(",.?!:;…)%")
 
 def clean_line(text: str) -> str:
     """The first line of `text` with letters, without links, hashtags, mentions and emoji."""
-    for line in (text or "").replace("...", "…").splitlines():
-        line = _TAG_RE.sub(" ", _URL_RE.sub(" ", line))
-        line = "".join(ch for ch in line if unicodedata.category(ch) not in ("So", "Sk", "Cs", "Co", "Cn", "Cf"))
-        line = " ".join(line.replace("’", "'").replace("‘", "'").split())
+    for line in clean_text((text or "").replace("...", "…"), keep_lines=True, keep_mentions=False).splitlines():
+        line = line.replace("’", "'").replace("‘", "'").strip()
         if any(ch.isalpha() for ch in line):
             return line
     return ""
@@ -345,8 +341,8 @@ def opening_template(hook: str, masked: tuple[str, ...] = ()) -> str:
     "5 mistakes busy parents make" with the audience "busy parents" masked → "# mistakes ~". Two ideas
     of one run never share this, so they do not read as the same template with the topic swapped.
     """
-    text = " ".join(_WORD_RE.findall(clean_line(hook).lower()))
-    phrases = [" ".join(_WORD_RE.findall(phrase.lower())) for phrase in masked]
+    text = " ".join(WORD_RE.findall(clean_line(hook).lower()))
+    phrases = [" ".join(WORD_RE.findall(phrase.lower())) for phrase in masked]
     for phrase in sorted(filter(None, phrases), key=lambda phrase: (-len(phrase), phrase)):  # longest first
         text = re.sub(rf"(?<!\S){re.escape(phrase)}(?!\S)", "~", text)
     opening: list[str] = []

@@ -70,6 +70,7 @@ from jobs.providers.llm.ideas_templates import (
     Angle,
 )
 from text_rules.hooks import HOOK_TYPE_ORDER, classify_hook
+from text_rules.text import SMALL_TITLE_WORDS, WORD_RE, capitalize, clean_text, join_list, normal_form, stem, title_case
 
 HOOK_TYPES: tuple[str, ...] = HOOK_TYPE_ORDER
 
@@ -114,10 +115,6 @@ _AUDIENCE_CUT_RE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
-_SMALL_TITLE_WORDS = frozenset("a an and as at but by for in nor of on or the to with vs via".split())
-_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
-_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_TAG_RE = re.compile(r"(?<![\w.])[#@][\w.]+")
 
 
 def normalize_hook_type(value: object) -> str | None:
@@ -152,7 +149,7 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course").
     form = " ".join(str(value) for value in strategy.values() if isinstance(value, str))
     names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", form)}
-    exclude = {_stem(word) for word in _WORD_RE.findall(audience)} if audience_text else set()
+    exclude = {stem(word) for word in WORD_RE.findall(audience)} if audience_text else set()
     candidates = topic_phrases(content_type, exclude=exclude, names=names)
     # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
     candidates += topic_phrases(notes, exclude=exclude, names=names, min_words=2)
@@ -161,7 +158,7 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     topics: list[str] = []
     taken: list[set[str]] = []
     for phrase in candidates:
-        stems = {_stem(word) for word in _WORD_RE.findall(phrase)}
+        stems = {stem(word) for word in WORD_RE.findall(phrase)}
         if stems and not any(stems <= other or other <= stems for other in taken):
             topics.append(phrase)
             taken.append(stems)
@@ -197,9 +194,9 @@ def topic_phrases(text: str, *, exclude: set[str], names: set[str] = frozenset()
     ranked: list[tuple[int, int, str]] = []  # (-length, position, phrase)
     for clause in _CLAUSE_BREAK_RE.split(text):
         run: list[str] = []
-        for word in [*_WORD_RE.findall(clause), ""]:
+        for word in [*WORD_RE.findall(clause), ""]:
             lower = word.lower()
-            if word and _is_topic_word(lower) and _stem(lower) not in exclude and not (not run and lower in CREATOR_VERBS):
+            if word and _is_topic_word(lower) and stem(lower) not in exclude and not (not run and lower in CREATOR_VERBS):
                 run.append(word)
                 continue
             kept = run[-3:]  # English noun phrases end in their head noun
@@ -227,7 +224,7 @@ def _strategy_text(strategy: dict, *names: str) -> str:
         if isinstance(value, (list, tuple)):
             value = ", ".join(str(item) for item in value if item)
         if value:
-            return " ".join(_TAG_RE.sub(" ", _URL_RE.sub(" ", str(value))).split())
+            return clean_text(str(value), keep_mentions=False)
     return ""
 
 
@@ -241,46 +238,12 @@ def _natural_case(words: list[str], *, title_cased: bool, names: set[str] = froz
 
 
 def _is_title_cased(text: str) -> bool:
-    words = [word for word in _WORD_RE.findall(text) if word[:1].isalpha() and word.lower() not in _SMALL_TITLE_WORDS]
+    words = [word for word in WORD_RE.findall(text) if word[:1].isalpha() and word.lower() not in SMALL_TITLE_WORDS]
     return len(words) > 1 and all(word[:1].isupper() for word in words)
 
 
-def _stem(word: str) -> str:
-    word = word.lower()
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def _stems(text: str) -> set[str]:
-    return {_stem(word) for word in _WORD_RE.findall(text.lower()) if _is_topic_word(word) or word in AUDIENCE_WORDS}
-
-
-def title_case(text: str) -> str:
-    """Headline capitalisation that leaves acronyms and small joining words alone."""
-    result = []
-    for index, word in enumerate(text.split()):
-        if index and word.lower() in _SMALL_TITLE_WORDS:
-            result.append(word.lower())
-        elif any(char.isupper() for char in word[1:]) or any(char.isdigit() for char in word):
-            result.append(word)
-        else:
-            result.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
-    return " ".join(result)
-
-
-def _capitalize(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _normal_form(text: str) -> str:
-    return " ".join(word.lower() for word in _WORD_RE.findall(text))
-
-
-def _join_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return {stem(word) for word in WORD_RE.findall(text.lower()) if _is_topic_word(word) or word in AUDIENCE_WORDS}
 
 
 # ---------------------------------------------------------------- patterns
@@ -421,7 +384,7 @@ def _round_robin(outliers: tuple[IdeaSource, ...]) -> list[IdeaSource]:
 
 def _list_size(hook: str) -> tuple[int, str]:
     """The list size a hook promises and what it counts: "5 mistakes killing …" → (5, "mistakes")."""
-    words = _WORD_RE.findall(clean_line(hook).lower())
+    words = WORD_RE.findall(clean_line(hook).lower())
     for index, word in enumerate(words[:3]):
         size = NUMBER_WORDS.get(word) or (int(word) if word.isdigit() else 0)
         if size:
@@ -456,7 +419,7 @@ _GLUE_WORDS = frozenset(
 def _shared_words(hook: str, template: str) -> int:
     """How many telling words (four letters or more, glue words aside) a hook and an angle's hook share."""
     def telling(text: str) -> set[str]:
-        return {word for word in _normal_form(text).split() if len(word) > 3 and word not in _GLUE_WORDS}
+        return {word for word in normal_form(text).split() if len(word) > 3 and word not in _GLUE_WORDS}
 
     return len(telling(hook) & telling(template))
 
@@ -484,7 +447,7 @@ class _IdeaComposer:
         primary = (brief.primary_username or "").lstrip("@").lower()
         self.competitors = len({source.username.lower() for source in brief.outliers if source.username.lower() != primary})
         # A competitor's hook word for word is not an adaptation, so those count as taken from the start.
-        self.competitor_hooks = {_normal_form(source.hook) for source in brief.outliers}
+        self.competitor_hooks = {normal_form(source.hook) for source in brief.outliers}
         self.used_texts: set[str] = set(self.competitor_hooks)
         self.used_openings: set[str] = set()
         self.type_uses: dict[str, int] = {}
@@ -549,7 +512,7 @@ class _IdeaComposer:
         while True:
             for choice in candidates:
                 sequel = dataclasses.replace(choice, hook=f"Part {part}: {choice.hook}")
-                if _normal_form(sequel.hook) not in self.used_texts:
+                if normal_form(sequel.hook) not in self.used_texts:
                     return self._take(sequel)
             part += 1
 
@@ -568,10 +531,10 @@ class _IdeaComposer:
         return (*(self.strategy.topics or self.own_topics.values()), self.strategy.audience, *HABITS)
 
     def _is_fresh(self, hook: str) -> bool:
-        return _normal_form(hook) not in self.used_texts and opening_template(hook, self._masks()) not in self.used_openings
+        return normal_form(hook) not in self.used_texts and opening_template(hook, self._masks()) not in self.used_openings
 
     def _take(self, choice: _Choice) -> _Choice:
-        self.used_texts.add(_normal_form(choice.hook))
+        self.used_texts.add(normal_form(choice.hook))
         self.used_openings.add(opening_template(choice.hook, self._masks()))
         return choice
 
@@ -593,8 +556,8 @@ class _IdeaComposer:
         while True:
             for template in titles:
                 title = template.format(**titled) + (f" (Part {part})" if part > 1 else "")
-                if _normal_form(title) not in self.used_texts:
-                    self.used_texts.add(_normal_form(title))
+                if normal_form(title) not in self.used_texts:
+                    self.used_texts.add(normal_form(title))
                     return title
             part += 1
 
@@ -615,9 +578,9 @@ class _IdeaComposer:
         counted = counted or "points"
         return {
             "topic": topic,
-            "Topic": _capitalize(topic),
+            "Topic": capitalize(topic),
             "audience": audience,
-            "Audience": _capitalize(audience),
+            "Audience": capitalize(audience),
             "n": n,
             "counted": counted,
             "item": counted[:-1] if counted.endswith("s") else counted,
@@ -638,13 +601,13 @@ class _IdeaComposer:
                          f"“{choice.structure.subject}”.")
         elif structure is not None:
             filled = structure.fill(topic=choice.topic, audience=self.strategy.audience)
-            reason = ("would repeat a competitor's hook word for word" if _normal_form(filled) in self.competitor_hooks
+            reason = ("would repeat a competitor's hook word for word" if normal_form(filled) in self.competitor_hooks
                       else "already opens an earlier idea of this run")
             parts.append(f"Its structure {reason}, so this is a fresh {label} angle.")
         else:
             parts.append(f"Its wording does not carry over to {choice.topic} cleanly, so this is a fresh {label} angle.")
         if others:
-            also = _join_list([f"{_reel(source)} ({_times(source.outlier_multiplier)})" for source in others])
+            also = join_list([f"{_reel(source)} ({_times(source.outlier_multiplier)})" for source in others])
             parts.append(f"The same {label} hook also broke out for {also}.")
         parts.append(f"Why a {label} hook: {HOOK_REASONS[choice.hook_type][:1].lower()}{HOOK_REASONS[choice.hook_type][1:]}")
         stems = _stems(" ".join([choice.hook, title, *(source.hook for source in sources)]))
