@@ -1,74 +1,124 @@
 """Hooks: the opening line of a reel, and which kind of promise it makes to the viewer.
 
 One home for the hook rules; the viral-ideas analysis, the offline ideas composer and the model
-path (as its fallback) all call type_hook, so a rule is written once.
+path (as its fallback) all call type_hook, so a rule is written once. The labelled captions in
+tests/data (hooks_dev.csv to tune on, hooks_heldout.csv never read while tuning) and the guide
+they are labelled by, tests/data/HOOK_LABELS.md, are the reference for every rule below.
 
 Hooks
 A hook is the caption's first line that has letters once hashtags, emoji and links are gone,
 else the transcript's first sentence, cut to about 150 characters (extract_hook).
 
-classify_hook compares the hook lower-cased, without emoji, hashtags, links or a spoken lead-in
-("Okay, …", "Real quick: …"), and returns the first type of HOOK_TYPES whose rule matches:
+Reading a hook
+The rules read the hook lower-cased, without emoji, hashtags or links, and without a spoken or
+written lead-in that carries no promise of its own ("ok so", "real quick:", "be honest,",
+"POV:", "PSA:", "save this:"). "POV: you live in a tiny flat" is then a plain scenario
+(statement) unless another type fits ("POV: I just quit my job" is a story).
 
-question       the hook ends with "?", or its first sentence ends with "?" and opens with a
-               question word (why, how come, what, who, when, where, which, do/does/did,
-               is/are, can, should, would, …). A question word without "?" is not a question
-               ("What I eat in a day"). The question mark outranks every later type ("5
-               mistakes you make?", "Last year I …. Was it worth it?") except an explicit
-               how-to opening: "How to X?" and "How I X?" are how_to.
-number_list    after at most two openers (the, my, these, here are, top, …) comes a numeral of
-               two or more (digits or a word: "three", "ten") and a plural noun within the next
-               three words; "top N" needs no noun. A count of time ("30 days of …", "two years
-               ago") is no list, and neither is "one thing" (a list has two items or more).
-how_to         "how to", "here's how", "step by step", "guide to", "tutorial" anywhere, or an
-               opening "how I" / "how we" (mid-sentence "… how I think" is not a method).
-contrarian     an imperative "stop", "don't", "do not" or "never" opening a clause; "you don't
-               need / have to" (but not "so you don't have to"); "unpopular opinion", "hot
-               take", "myth", "overrated", "nobody should", "is a scam / lie / waste"; "you're
-               (doing …) wrong".
-story          first-person past narrative: a sentence opening "I" / "we" + a past-tense verb
-               ("I quit", "I tried", "I spent"; an -ed verb or an irregular one);
-               "last year / month …", "N years ago", "yesterday"; "when I"; "my … told me";
-               "my" + a past-tense verb within six words ("My client lost 12 kg");
-               "here's what happened".
-curiosity_gap  "the one thing", "nobody tells you", "this changed", "you won't believe",
-               "secret", "what happened next", "wait for it", "the reason", "the truth about",
-               "here's why", "I wish someone had told me", "didn't know".
-bold_claim     "best", "worst", "only", "never", "always", "guaranteed", "game changer",
-               "beats", "better than", "the most", "number one", "#1", and "every",
-               "everyone", "every single" — except "every" after at / on / in / for, which is
-               a frequency ("me at every family dinner"), not an absolute.
-statement      anything else.
+The types, by what the creator means
+contrarian     pushes against a common belief, advice or habit: an imperative "stop / quit /
+               don't / never / forget / ditch …" opening a clause ("Stop stretching before you
+               run"; but "don't skip to the end" is a prompt to keep watching, and "quit my job"
+               a story); "you don't need / have to"; a named belief denied in the hook's main
+               clause ("rice isn't making you fat", "protein timing doesn't matter", "not all
+               carbs are bad"); the words of a debunk ("myth", "lies about", "overrated", "a
+               scam", "a waste of money", "is wrong", "the wrong way", "is made up", "unpopular
+               opinion", "hot take"); a question answered no ("… really that important? no.").
+number_list    a countable list that opens the hook: after at most a few openers (the, my, these,
+               here are, top, …) a count of two to a hundred (digits or words) and a plural
+               noun within three words ("5 foods that …", "top 10 beaches", "seven signs …").
+               A number that counts no items is not a list: years, prices, amounts ("lost 12
+               kg", "100k"), times ("5am"), durations ("30 days of …", "2 weeks in Japan").
+how_to         a method: "how to" anywhere, "how I / how we" opening, "here's how", "this is how
+               I …", "step by step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or
+               a title ending in "recipe"), "the easiest / fastest / right way to", "do this / try
+               this …" opening, "try this trick / hack".
+question       asks the viewer something, in question form with or without "?": an inverted
+               opening ("would you …", "do you …", "is it …", "can we talk about …") or a
+               question word followed by an inversion ("why does …", "what's your …", "how much
+               does …", "which one …", "who else …"), "is it just me", "anyone else", "ever
+               wonder". A "?" after a fragment is no question ("Worst airport in the world?"),
+               and a question word before a plain clause is an explanatory title
+               ("why your bread is dense", "what I eat in a day"), not a question.
+story          a first-person account of something that happened: I / we / my X / our X at the
+               start of the hook (after at most a time phrase: "two years ago", "after 10 years")
+               and then a past or perfect verb ("I quit", "we moved", "my toddler just said",
+               "I've been sober", "I haven't bought", "I'm 40 and just learned"); an opening past
+               verb with its subject left out ("got kicked out of our airbnb", "finally hit
+               10k"); "day 47 of …", "week 12 of …"; "storytime". A first person inside a
+               relative clause is no story ("best $12 I've ever spent").
+curiosity_gap  withholds the payoff so the viewer stays: "the one thing", "nobody tells you",
+               "you won't believe", "you'll never guess", "wait for the end", "watch / stay till
+               the end", "don't skip", "keep watching", "what happened next", "what happens
+               when", "the (real) reason", "the truth about", "the secret to", "this is why",
+               "this is what", "here's what", "what … don't want you to know", "I didn't know",
+               "I wish someone had told me", "it's not what you think", "guess what", "read this
+               before"; an explanatory "why …" title that is not inverted ("why your kid melts
+               down after school").
+bold_claim     an absolute or superlative claim about a thing: "best", "worst", a superlative
+               after "the" ("the creamiest hummus"), "… ever", "of all time", "in the world",
+               "the only … you need", "the perfect", "the ultimate", "the #1", "number one",
+               "nothing beats", "beats", "better than", "guaranteed", "game changer",
+               "must-have", "holy grail", "replaced my …", "changed my … forever", "will change
+               …", "every parent needs", "everyone should", "100%", "hands down".
+statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
+               "outfit of the day", "a day in Porto").
 
-type_hook returns a HookTyping: the type, a confidence in [0, 1] and the cue, the words of the hook
-that decided it, so a page can say why.
+When a hook is two types (HOOK_TYPE_PRECEDENCE, the first that applies wins)
+  1. contrarian: a debunk or objection is the point, even with a number, a question or a story
+     around it ("3 myths about protein", "I stopped counting calories and you should too").
+  2. number_list or how_to, whichever opens the hook: "5 ways to fix your posture" is a list,
+     "how to fix your posture in 5 steps" a method.
+  3. question ("How do I start investing?"; but "How to start investing?" is how_to, rule 2).
+  4. story: a first-person event beats curiosity and claims ("I tried the viral pasta and you
+     won't believe it").
+  5. curiosity_gap beats bold_claim ("the secret to the best sourdough").
+  6. bold_claim.
+  7. statement.
+
+Confidence
+type_hook returns a HookTyping: the type, a confidence in (0, 1] and the cue, the words of the
+hook that decided it (as they appear in the hook), so a page can say why. The confidence is
+derived from the evidence, not calibrated on data:
+  0.9   a strong, explicit cue ("how to", "stop …", "5 foods", "I quit", "?" with an inversion);
+  0.75  a weaker cue that a reader could take either way (a question without "?", an opening
+        past verb with no subject, "the creamiest …", "do this …");
+  −0.15 when a rule of another type also matched and lost on precedence (several types compete);
+  0.5   statement: nothing matched (cue "").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobs.research import clean_text
 
-# Checked in this order; the first type whose rule matches wins. An API can list these as they are.
+# The order an API lists the types in (and the order the results page groups hooks by).
 HOOK_TYPES: dict[str, str] = {
-    "question": "Asks the viewer something: ends with '?' ('Why does nobody salt the water?').",
-    "number_list": "Promises a countable list: a leading number and plural noun ('5 mistakes', 'Top 10').",
-    "how_to": "Promises a method: 'how to', 'how I', 'here's how', 'step by step', 'guide to'.",
-    "contrarian": "Pushes against common advice: 'stop …', 'don't …', 'unpopular opinion', 'myth', 'overrated'.",
-    "story": "First-person past narrative: 'I quit …', 'I tried …', 'last year I …', 'my … told me'.",
-    "curiosity_gap": "Withholds the payoff: 'the one thing', 'nobody tells you', 'this changed', 'secret'.",
-    "bold_claim": "Superlative or absolute: 'best', 'only', 'never', 'always', 'every', 'the #1', 'game changer'.",
+    "question": "Asks the viewer something, with or without '?': 'would you eat this', 'why does nobody …?'.",
+    "number_list": "Promises a countable list that opens the hook: '5 foods that …', 'top 10 beaches'.",
+    "how_to": "Promises a method: 'how to', 'how I …', 'here's how', 'step by step', 'the easiest way to'.",
+    "contrarian": "Pushes against a common belief or habit: 'stop …', 'you don't need …', '3 myths about …'.",
+    "story": "A first-person account of something that happened: 'I quit …', 'we moved …', 'day 47 of …'.",
+    "curiosity_gap": "Withholds the payoff: 'the one thing', 'nobody tells you', 'wait till the end'.",
+    "bold_claim": "An absolute or superlative claim: 'the best …', 'the only … you need', 'every parent needs'.",
     "statement": "None of the above: a plain description of the reel ('Sunday meal prep with me').",
 }
 HOOK_TYPE_ORDER: tuple[str, ...] = tuple(HOOK_TYPES)
-
+# When a hook is two types, the first of these that applies wins (module docstring, HOOK_LABELS.md).
+# number_list and how_to share a rank: whichever opens the hook wins between them.
+HOOK_TYPE_PRECEDENCE: tuple[str, ...] = (
+    "contrarian", "number_list", "how_to", "question", "story", "curiosity_gap", "bold_claim", "statement",
+)
 
 HOOK_MAX_CHARS = 150
-# How sure a matched rule is, and how sure "none matched" is.
-RULE_CONFIDENCE = 0.9
-STATEMENT_CONFIDENCE = 0.6
+# How sure a rule is (module docstring, "Confidence").
+STRONG_CUE_CONFIDENCE = 0.9
+WEAK_CUE_CONFIDENCE = 0.75
+COMPETING_TYPE_PENALTY = 0.15
+STATEMENT_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,102 +126,35 @@ class HookTyping:
     """A hook's type with the evidence for it."""
 
     type: str  # one of HOOK_TYPES
-    confidence: float  # 0..1
-    cue: str  # the words of the hook that decided the type ("" when none did)
+    confidence: float  # (0, 1]; how it is derived: module docstring, "Confidence"
+    cue: str  # the words of the hook that decided the type ("" for statement)
     source: str = "offline"  # "offline" (these rules) | "model" (the language model's answer)
 
     def to_dict(self) -> dict[str, object]:
         return {"type": self.type, "confidence": self.confidence, "cue": self.cue, "source": self.source}
 
 
+@dataclass(frozen=True)
+class _Cue:
+    """Where in the (lead-in free) hook a rule matched, and how explicit the match is."""
+
+    start: int
+    end: int
+    strong: bool = True
+
+
 # --- Hooks ---------------------------------------------------------------------------------------
 
 _RANK_RE = re.compile(r"#(?=\d+\b)")
+# Emoji presentation selectors and keycap marks are combining marks that clean_text keeps.
+_EMOJI_MARKS_RE = re.compile("[\ufe0e\ufe0f\u20e3]")
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.?!…])\s+")
 _SENTENCE_END_RE = re.compile(r"[.?!…]")
-# Spoken openers ("Okay, so …", "Real quick: …") carry no hook of their own.
-_LEAD_IN_RE = re.compile(r"^(?:(?:okay|ok|so|alright|real quick|quick|listen|look|honestly|guys)\s*[,:]\s*)+")
-_WORD_RE = re.compile(r"[a-z0-9$#+'-]+")
-
-# question: the hook ends with "?", or its first sentence does and opens with a question word.
-_QUESTION_END_RE = re.compile(r"\?\W*$")
-_QUESTION_OPENER_RE = re.compile(
-    r"^(?:why|how come|how do|how does|how did|how can|how much|how many|how long|what|who|when|where|which|"
-    r"do|does|did|is|are|was|were|can|could|should|would|will|have|has|ever)\b"
-)
-# how_to: these openings are a method even when phrased as a question ("How to X?").
-_HOW_TO_OPENING_RE = re.compile(r"^(?:how to|how (?:i|we)|here's how|here is how)\b")
-_HOW_TO_RE = re.compile(r"\b(?:how to|here's how|here is how|step[- ]by[- ]step|guide to|tutorial)\b")
-
-# number_list: after up to two openers, a numeral ≥ 2 and, within the next three words, a plural noun.
-_LIST_OPENERS = frozenset({"the", "my", "these", "our", "your", "here", "here's", "are", "top", "all"})
-_NUMERAL_WORDS = frozenset({
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "fifteen", "twenty", "thirty", "fifty", "hundred", "several",
-})
-_NUMERAL_RE = re.compile(r"^(?:[2-9]|[1-9]\d{1,2})\+?$")
-# "30 days of …" or "two years ago" count time, not items.
-_TIME_UNITS = frozenset({"seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades"})
-
-# contrarian
-_CONTRARIAN_RES = (
-    re.compile(r"(?:^|[.!?:;,]\s*)(?:please\s+)?(?:stop|don't|do not|never)\s+\w"),
-    # "so you don't have to" is a promise, not an objection.
-    re.compile(r"(?<!so )\byou (?:don't|do not) (?:need|have to)\b"),
-    re.compile(
-        r"\b(?:unpopular opinion|hot take|controversial|myths?|overrated|nobody should|no one should|"
-        r"(?:is|are) (?:a )?(?:scam|lie|waste)|waste of (?:money|time))\b"
-    ),
-    re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
-    re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them) wrong\b"),
-)
-
-# story
-_STORY_OPENING_RE = re.compile(
-    r"^(?:(?:last|this past) (?:year|month|week|summer|winter|spring|fall|autumn|night|weekend)|"
-    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few) (?:years?|months?|weeks?|days?) ago|"
-    r"yesterday)\b"
-)
-_WHEN_I_RE = re.compile(r"\bwhen (?:i|we)\b")
-_MY_TOLD_ME_RE = re.compile(r"^my\b[^.?!]*\b(?:told|taught|showed|asked) me\b")
-_HAPPENED_RE = re.compile(r"\bhere's what happened\b")
-# "I"/"we" opening a sentence, an optional adverb, then the verb to test for the past tense.
-_FIRST_PERSON_VERB_RE = re.compile(
-    r"(?:^|[.!?]\s+)(?:i|we)\s+(?:(?:just|finally|once|actually|never|\w+ly)\s+)?([a-z']+)"
-)
-_IRREGULAR_PAST = frozenset({
-    "quit", "spent", "went", "got", "lost", "made", "took", "paid", "built", "ate", "ran", "left", "bought",
-    "sold", "said", "did", "had", "was", "were", "found", "gave", "told", "wrote", "grew", "began", "fell",
-    "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
-    "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
-    "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
-})
-_ED_NOT_PAST = frozenset({
-    "need", "feed", "seed", "speed", "breed", "bleed", "proceed", "succeed", "exceed", "indeed", "embed",
-    "weed", "greed", "deed", "shed", "red", "bed",
-})
-_MY_VERB_WINDOW = 6
-
-# curiosity_gap
-_CURIOSITY_RE = re.compile(
-    r"\b(?:the one thing|one thing (?:nobody|no one)|(?:nobody|no one) (?:tells|told|talks|knows)|"
-    r"this changed|changed (?:everything|my life)|you won't believe|you will not believe|secrets?|"
-    r"what happened next|what happens next|wait for it|wait (?:till|until) the end|the reason|"
-    r"the truth about|here's why|this is why|you need to know|(?:didn't|did not) know|"
-    r"wish (?:someone|somebody|i|i'd) (?:had )?(?:told me|known|knew))\b"
-)
-
-# bold_claim: "every" after at/on/in/for is a frequency ("me at every family dinner"), not an absolute.
-_BOLD_CLAIM_RE = re.compile(
-    r"\b(?:best|worst|only|never|always|guaranteed|game[- ]?changers?|beats|better than|the most|number one)\b"
-    r"|#1\b"
-    r"|(?<!\bat )(?<!\bon )(?<!\bin )(?<!\bfor )\bevery(?:one|body| single)?\b"
-)
 
 
 def _clean(text: str) -> str:
     """clean_text that keeps ranks such as "#1" (Instagram hashtags cannot be all digits)."""
-    guarded = _RANK_RE.sub("\x00", (text or "").replace("\x00", ""))
+    guarded = _RANK_RE.sub("\x00", _EMOJI_MARKS_RE.sub("", (text or "").replace("\x00", "")))
     return clean_text(guarded).replace("\x00", "#")
 
 
@@ -204,38 +187,302 @@ def extract_hook(caption: str, transcript: str = "") -> str:
     return _shorten(_sentences(spoken)[0])
 
 
-def _normalise(hook: str) -> str:
-    text = _clean(hook).lower().replace("’", "'").replace("‘", "'")
-    return _LEAD_IN_RE.sub("", text).strip()
+# --- Reading a hook ------------------------------------------------------------------------------
+
+# Openers that promise nothing themselves; a list of them may precede the hook ("ok so real quick:").
+_LEAD_IN_RE = re.compile(
+    r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
+    r"be honest|be real|serious question|genuine question|pov|psa|friendly reminder|reminder|update|"
+    r"save this|bookmark this|part \d+|ps)\b\s*[,:.!\-–—]*\s*)+"
+)
+# A word of the hook: letters, digits and the marks inside prices, times and contractions.
+_WORD_RE = re.compile(r"[\w$£€#%+]+(?:['.,/:-][\w$£€#%+]+)*")
+_CLAUSE_BREAK_RE = re.compile(r"[.!?;:…,()]|\s[-–—]\s|\band\b|\bbut\b")
 
 
-def _is_question(text: str) -> bool:
-    if _QUESTION_END_RE.search(text):
-        return True
-    first = _sentences(text)[0]
-    return bool(_QUESTION_END_RE.search(first) and _QUESTION_OPENER_RE.match(first))
+def _read(hook: str) -> tuple[str, str, int]:
+    """(the cleaned hook as shown, its lower-cased reading, where the reading's body starts after lead-ins).
+
+    The reading has the hook's length, so a rule's match maps back onto the hook's own words.
+    """
+    shown = _clean(hook)
+    reading = shown.lower().replace("’", "'").replace("‘", "'")
+    if len(reading) != len(shown):  # a few letters change length when lower-cased; keep the mapping exact
+        reading = "".join(ch.lower()[:1] or ch for ch in shown).replace("’", "'").replace("‘", "'")
+    lead_in = _LEAD_IN_RE.match(reading)
+    return shown, reading, lead_in.end() if lead_in else 0
 
 
-def _is_number_list(text: str) -> bool:
-    words = _WORD_RE.findall(text)
-    start = 0
-    while start < min(2, len(words)) and words[start] in _LIST_OPENERS:
-        start += 1
-    if start >= len(words):
-        return False
-    numeral = words[start]
-    if not (_NUMERAL_RE.match(numeral) or numeral in _NUMERAL_WORDS):
-        return False
-    if start and words[start - 1] == "top":
-        return True  # "Top 10" needs no noun
-    following = words[start + 1 : start + 4]
-    if following and following[0] in _TIME_UNITS:
-        return False
-    return any(_is_plural(word) for word in following)
+def _words(text: str) -> list[re.Match[str]]:
+    return list(_WORD_RE.finditer(text))
+
+
+def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], strong: bool = True) -> _Cue | None:
+    """The earliest match of any pattern, as a cue (the span of group "cue" if the pattern names one)."""
+    best: _Cue | None = None
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            group = "cue" if "cue" in pattern.groupindex and match.group("cue") else 0
+            cue = _Cue(match.start(group), match.end(group), strong)
+            if best is None or cue.start < best.start:
+                best = cue
+            break
+    return best
+
+
+# --- contrarian ----------------------------------------------------------------------------------
+
+_CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
+# Imperatives against a habit. "don't skip / scroll / miss …" asks the viewer to keep watching, "don't
+# forget" is a reminder, and "quit my job" is a story with its "I" left out.
+_CONTRARIAN_IMPERATIVE_RE = re.compile(
+    _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|never|forget|ditch|(?:don't|dont|do not)"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry)\b))\s+(?!(?:my|our|believe|guess)\b)[\w']+)"
+)
+_CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?]\s*)(?P<cue>stop)[.!]*$")
+_CONTRARIAN_PHRASE_RES = (
+    # "so you don't have to" is a promise, not an objection.
+    re.compile(r"(?<!so )\byou (?:don't|dont|do not|never) (?:need|have to)\b"),
+    re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
+    re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b"),
+    re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\blying to you\b|\bdebunk\w*"),
+    re.compile(r"\boverrated\b|\b(?:is|are|it's) (?:a )?(?:total |complete )?scam\b|\bwaste of (?:money|time)\b"),
+    re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
+    re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
+    re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
+    re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
+    re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
+    re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"),
+    # A question answered no: "is breakfast really that important? no."
+    re.compile(r"(?P<cue>[\w']+\?\s*(?:no|nope|nah|not really|wrong|false|stop)\b)"),
+    # "Not all carbs are bad", "not every tantrum needs a response".
+    re.compile(r"^(?P<cue>not (?:all|every|everything)\b)"),
+)
+# A belief denied in the hook's main clause: a short noun phrase, then a negated verb ("rice isn't
+# making you fat", "expensive serums don't work"). Pronouns, question words and first persons open
+# other kinds of clause ("it's not what you think", "why you can't focus", "my toddler won't sleep").
+_NOT_A_BELIEF_SUBJECT = frozenset({
+    "i", "i'm", "i've", "we", "we're", "we've", "my", "our", "me", "us", "you", "you're", "you'll", "you've",
+    "they", "they're", "he", "she", "it", "it's", "this", "that", "these", "those", "there", "there's",
+    "here", "here's", "what", "why", "how", "when", "where", "who", "which", "if", "nobody", "no", "one",
+    "guess", "wait", "and", "but", "so", "or", "just", "please", "still", "also", "even", "someone",
+    "everyone", "anyone", "something", "things", "thing",
+})
+_NEGATED_VERB_RE = re.compile(
+    r"\b(?P<neg>isn't|isnt|aren't|arent|is not|are not|doesn't|doesnt|don't|does not|do not|won't|will not|"
+    r"can't|cannot|wasn't|weren't|never)\s+(?P<verb>[\w']+)"
+)
+_NOT_A_DENIAL_VERB = frozenset({"believe", "guess", "know", "want", "tell", "care", "like", "see"})
+_BELIEF_SUBJECT_MAX_WORDS = 5
+
+
+def _denied_belief(text: str) -> _Cue | None:
+    clause = _CLAUSE_BREAK_RE.split(text, maxsplit=1)[0]
+    match = _NEGATED_VERB_RE.search(clause)
+    if not match or match.group("verb") in _NOT_A_DENIAL_VERB:
+        return None
+    subject = _WORD_RE.findall(clause[: match.start()])
+    if not subject or len(subject) > _BELIEF_SUBJECT_MAX_WORDS:
+        return None
+    if any(word in _NOT_A_BELIEF_SUBJECT for word in subject):
+        return None
+    return _Cue(0, match.end())
+
+
+def _contrarian(text: str) -> _Cue | None:
+    cues = [
+        _first_match(text, (_CONTRARIAN_IMPERATIVE_RE, _CONTRARIAN_STOP_ALONE_RE)),
+        _first_match(text, _CONTRARIAN_PHRASE_RES),
+        _denied_belief(text),
+    ]
+    found = [cue for cue in cues if cue]
+    return min(found, key=lambda cue: cue.start) if found else None
+
+
+# --- number_list ---------------------------------------------------------------------------------
+
+_LIST_OPENERS = frozenset({
+    "the", "my", "our", "your", "these", "those", "here", "here's", "are", "top", "all", "his", "her",
+    "their", "ranking", "ranked", "rating",
+})
+_LIST_OPENERS_MAX = 3
+_NUMERAL_WORDS = frozenset({
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+})
+# Two to a hundred items; "$40", "2024", "10,000", "100k" and "5am" count no items.
+_COUNT_RE = re.compile(r"^(?:[2-9]|[1-9]\d|100)\+?$")
+# A count of time or of a measure is no list ("30 days of …", "2 weeks in Japan", "3 kg down").
+_UNIT_WORDS = frozenset({
+    "second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "am", "pm",
+    "kg", "kgs", "kilos", "lb", "lbs", "pounds", "km", "miles", "k", "percent", "%", "dollars", "euros",
+    "bucks", "times", "x", "year-old", "year-olds",
+})
+_NOT_PLURAL = frozenset({
+    "this", "thus", "plus", "always", "does", "goes", "was", "has", "its", "yes", "less", "across", "perhaps",
+    "sometimes", "whereas", "unless", "series", "species",
+})
+_LIST_NOUN_WINDOW = 3
 
 
 def _is_plural(word: str) -> bool:
-    return len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+    return (
+        len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+        and word not in _NOT_PLURAL
+    )
+
+
+def _number_list(text: str) -> _Cue | None:
+    words = _words(text)[: _LIST_OPENERS_MAX + 1 + _LIST_NOUN_WINDOW]
+    index = 0
+    while index < min(_LIST_OPENERS_MAX, len(words)) and words[index].group() in _LIST_OPENERS:
+        index += 1
+    if index >= len(words):
+        return None
+    numeral = words[index].group()
+    if not (_COUNT_RE.match(numeral) or numeral in _NUMERAL_WORDS):
+        return None
+    if index and words[index - 1].group() == "top":
+        return _Cue(words[index - 1].start(), words[index].end())  # "Top 10" needs no noun
+    following = words[index + 1 : index + 1 + _LIST_NOUN_WINDOW]
+    if not following or following[0].group() in _UNIT_WORDS:
+        return None
+    for word in following:
+        if _is_plural(word.group()):
+            return _Cue(words[index].start(), word.end())
+    return None
+
+
+# --- how_to --------------------------------------------------------------------------------------
+
+_HOW_TO_STRONG_RES = (
+    re.compile(r"\bhow to\b"),
+    re.compile(r"^how (?:i|we)\b"),
+    re.compile(r"\bhere'?s how\b|\bhere is how\b|\bthis is how (?:to|i|we|you)\b"),
+    re.compile(r"\bstep[- ]by[- ]step\b"),
+    re.compile(r"\btutorial\b|\bwalk-?through\b"),
+    re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
+    # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
+    re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
+)
+_HOW_TO_WEAK_RES = (
+    re.compile(
+        r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
+        r"cheapest|better|lazy) ways? to\b"
+    ),
+    re.compile(r"^(?:do|try) this\b"),
+    re.compile(r"\b(?:try|use|do) this (?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
+    re.compile(r"\bdiy\b"),
+)
+
+
+def _how_to(text: str) -> _Cue | None:
+    found = [cue for cue in (_first_match(text, _HOW_TO_STRONG_RES), _first_match(text, _HOW_TO_WEAK_RES, False))
+             if cue]
+    return min(found, key=lambda cue: (cue.start, not cue.strong)) if found else None
+
+
+# --- question ------------------------------------------------------------------------------------
+
+_AUXILIARIES = (
+    r"do|does|did|is|are|was|were|can|could|should|would|will|have|has|am|shall|isn't|aren't|didn't|doesn't|"
+    r"won't|wouldn't|shouldn't|can't|couldn't|wasn't|haven't|hasn't"
+)
+# An inverted opening: an auxiliary, then its subject. "do this / do it" is an imperative, not a question.
+_INVERTED_OPENING_RE = re.compile(
+    rf"^(?P<cue>(?!(?:do|don't) (?:this|that|it|these|not)\b)(?:{_AUXILIARIES})\s+(?!not\b)[\w'$]+)"
+)
+_WH_INVERTED_RE = re.compile(
+    r"^(?P<cue>(?:why|what|where|when|who|which|how)(?:'s|'re|'d|'ll| is| are| was| were| do| does| did| can| could|"
+    r" should| would| will| have| has| isn't| aren't| don't| doesn't| didn't| can't| won't)\b"
+    r"|how (?:come|much|many|long|often|far|old)\b|which (?:one|ones|is|would|do|of)\b|who else\b)"
+)
+_QUESTION_PHRASE_RE = re.compile(
+    r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body) (?:else|here)\b|who else\b|"
+    r"ever (?:wonder|wondered|tried|notice|noticed|thought)\b|you ever\b|can we (?:talk|discuss)\b|"
+    r"quick question\b|would you rather\b|which would you\b|thoughts\?|yes or no\b|or nah\b)"
+)
+_QUESTION_WORDS = frozenset({"why", "what", "where", "when", "who", "which", "how"})
+# After a question word these open a plain clause ("why your bread is dense", "what I eat in a day").
+_CLAUSE_SUBJECTS = frozenset({
+    "i", "i'm", "i've", "we", "we're", "you", "you're", "your", "my", "our", "the", "a", "an", "this", "that",
+    "these", "those", "people", "most", "every", "they", "it", "it's", "he", "she", "to", "nobody", "no",
+})
+# "What happened next?" withholds the answer; its "?" does not make it a question to the viewer.
+_TEASER_RE = re.compile(r"^what (?:happened|happens) next\b")
+
+
+def _question(text: str) -> _Cue | None:
+    offset = 0
+    for sentence in _sentences(text):
+        start = offset + text[offset:].find(sentence)
+        offset = start + len(sentence)
+        asked = sentence.rstrip().endswith("?")
+        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE):
+            match = pattern.match(sentence)
+            if match:
+                return _Cue(start + match.start("cue"), start + match.end("cue"), strong=asked)
+        # A question word that is the subject ("what happens when you stop sugar?") needs its "?".
+        words = sentence.split()
+        if (asked and len(words) > 1 and words[0] in _QUESTION_WORDS and words[1] not in _CLAUSE_SUBJECTS
+                and not _TEASER_RE.match(sentence)):
+            return _Cue(start, start + len(words[0]) + 1 + len(words[1]))
+    return None
+
+
+# --- story ---------------------------------------------------------------------------------------
+
+_FIRST_PERSON = frozenset({"i", "we", "i've", "we've", "i'd", "we'd", "i'm", "we're", "i'll", "me"})
+_FIRST_PERSON_OWNERS = frozenset({"my", "our"})
+# Words that may stand before the narrator: a time or a link ("two years ago I …", "after 10 years I …").
+_STORY_PREAMBLE = frozenset({
+    "after", "when", "last", "this", "past", "year", "years", "month", "months", "week", "weeks", "day", "days",
+    "ago", "yesterday", "today", "tonight", "morning", "night", "finally", "so", "then", "once", "in", "at",
+    "a", "an", "one", "two", "three", "few", "couple", "of", "since", "storytime", "story", "time", "update",
+    "just", "and",
+})
+_STORY_PREAMBLE_MAX = 5
+_ADVERBS = frozenset({
+    "just", "finally", "once", "actually", "never", "literally", "really", "also", "still", "officially",
+    "accidentally", "basically", "secretly", "almost", "totally", "recently", "always", "even", "all",
+    "both", "then", "somehow", "kinda", "low-key", "lowkey",
+})
+_PERFECT_OR_PAST_AUXILIARIES = frozenset({
+    "'ve", "'d", "have", "had", "has", "haven't", "hadn't", "hasn't", "was", "were", "wasn't", "weren't",
+    "didn't", "couldn't", "did", "used",
+})
+_IRREGULAR_PAST = frozenset({
+    "quit", "spent", "went", "got", "lost", "made", "took", "paid", "built", "ate", "ran", "left", "bought",
+    "sold", "said", "did", "had", "was", "were", "found", "gave", "told", "wrote", "grew", "began", "fell",
+    "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
+    "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
+    "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
+    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "swam", "sang", "drank", "rode", "shot", "stood", "understood", "began", "ditched",
+    "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
+})
+_ED_NOT_PAST = frozenset({
+    "need", "feed", "seed", "speed", "breed", "bleed", "proceed", "succeed", "exceed", "indeed", "embed",
+    "weed", "greed", "deed", "shed", "red", "bed", "bred", "wed", "sled", "shred",
+})
+# Knowing or wishing is a reveal, not an event ("I didn't know this about my iPhone", "I wish I knew").
+_NOT_AN_EVENT = re.compile(r"^(?:didn't|did not|never|had no) (?:know|knew|idea|realise|realize)|^wish\b")
+# An opening past verb with its "I" left out is read only before an object or a particle, so that
+# "baked salmon with lemon" stays a description while "got kicked out" and "spent my paycheck" tell.
+_ELLIPTIC_OBJECTS = frozenset({
+    "my", "our", "the", "a", "an", "up", "out", "back", "off", "in", "into", "from", "this", "it",
+    "him", "her", "me", "us", "them", "kicked", "fired", "married", "engaged", "home", "over", "10k", "100k",
+})
+# "to" follows a told move ("moved to Lisbon"), but also a participle ("guaranteed to", "designed to").
+_MOTION_PAST = frozenset({
+    "moved", "went", "flew", "came", "drove", "travelled", "traveled", "relocated", "ran", "walked", "hiked",
+    "biked", "sailed", "switched", "returned", "got",
+})
+# Past forms that are also the base form read as an imperative at the start ("read this before …",
+# "cut the onion like this") unless "just" or "finally" comes first ("finally hit 10k").
+_SAME_AS_BASE = frozenset({"quit", "let", "cut", "read", "put", "set", "hit", "hurt", "cost", "shut", "spread", "bet"})
+_JOURNEY_RE = re.compile(r"^(?P<cue>(?:day|week|month|year)\s+\d+\s+of)\b")
+_STORYTIME_RE = re.compile(r"\b(?P<cue>story ?time)\b")
 
 
 def _is_past(word: str) -> bool:
@@ -244,45 +491,168 @@ def _is_past(word: str) -> bool:
     return len(word) >= 4 and word.endswith("ed") and word not in _ED_NOT_PAST
 
 
-def _is_story(text: str) -> bool:
-    if _STORY_OPENING_RE.match(text) or _WHEN_I_RE.search(text) or _MY_TOLD_ME_RE.match(text):
-        return True
-    if _HAPPENED_RE.search(text):
-        return True
-    if any(_is_past(match.group(1)) for match in _FIRST_PERSON_VERB_RE.finditer(text)):
-        return True
-    if text.startswith("my "):
-        clause = re.split(r"[.,;:!?]", text, maxsplit=1)[0]
-        return any(_is_past(word) for word in _WORD_RE.findall(clause)[1 : 1 + _MY_VERB_WINDOW])
-    return False
+def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
+    """The index of the past or perfect verb the narrator at `index` opens with, if any."""
+    narrator = words[index].group()
+    after = [word for word in words[index + 1 : index + 8]]
+    position = 0
+    # "i've" and "i'd" carry their auxiliary.
+    if narrator.endswith(("'ve", "'d")):
+        return index
+    while position < len(after) and after[position].group() in _ADVERBS:
+        position += 1
+    if position >= len(after):
+        return None
+    verb = after[position].group()
+    rest = " ".join(word.group() for word in after[position:position + 3])
+    if _NOT_AN_EVENT.match(rest):
+        return None
+    if verb in _PERFECT_OR_PAST_AUXILIARIES or _is_past(verb):
+        return index + 1 + position
+    # "I'm 40 and just learned to swim": the event follows an "and".
+    if narrator in {"i'm", "we're"}:
+        for offset, word in enumerate(after[:5]):
+            if word.group() == "and" and offset + 1 < len(after):
+                following = [w for w in after[offset + 1 : offset + 3] if w.group() not in _ADVERBS]
+                if following and _is_past(following[0].group()):
+                    return index + 1 + after.index(following[0])
+    return None
+
+
+def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
+    token = words[index].group()
+    if not _is_past(token) or index + 1 >= len(words):
+        return False
+    if token in _SAME_AS_BASE and index == 0:
+        return False
+    following = words[index + 1].group()
+    if token == "got" or following == "to":
+        return token in _MOTION_PAST
+    return following in _ELLIPTIC_OBJECTS
+
+
+def _story(text: str) -> _Cue | None:
+    for pattern in (_JOURNEY_RE, _STORYTIME_RE):
+        match = pattern.search(text)
+        if match:
+            return _Cue(match.start("cue"), match.end("cue"))
+    clause = _CLAUSE_BREAK_RE.split(text, maxsplit=1)[0] if not text.startswith(("storytime", "story time")) else text
+    words = _words(text)
+    clause_words = [word for word in words if word.start() < len(clause) + 1] or words[:1]
+    for index, word in enumerate(clause_words[: _STORY_PREAMBLE_MAX + 1]):
+        token = word.group()
+        if token in _FIRST_PERSON and token != "me":
+            verb_index = _told_verb(words, index)
+            if verb_index is not None:
+                return _Cue(word.start(), words[verb_index].end())
+            break
+        if token in _FIRST_PERSON_OWNERS and index + 1 < len(words):
+            # "my client lost 12 kg", "our baby slept through the night": the owner's noun, then a past verb.
+            window = words[index + 2 : index + 7]
+            for candidate in window:
+                if candidate.start() > len(clause):
+                    break
+                if _is_past(candidate.group()) and not _NOT_AN_EVENT.match(candidate.group()):
+                    return _Cue(word.start(), candidate.end())
+            break
+        if index == 0 or all(w.group() in _ADVERBS for w in clause_words[:index]):
+            # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
+            if _told_without_narrator(words, index):
+                return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
+        if token not in _STORY_PREAMBLE and not token.isdigit():
+            break
+    return None
+
+
+# --- curiosity_gap -------------------------------------------------------------------------------
+
+_CURIOSITY_RES = (
+    re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
+    re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
+    re.compile(r"\byou (?:won't|wont|will not) believe\b|\byou'll never guess\b|\bguess what\b"),
+    re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
+    re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
+    re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\bthe ending\b"),
+    re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
+    re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
+    re.compile(r"\b(?:don't|doesn't|do not) want you to (?:know|see)\b|\b(?:don't|won't) tell you\b"),
+    re.compile(r"\bhere'?s (?:what|why)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
+    re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
+    re.compile(r"\bsecrets?\b|\bthe hidden\b"),
+    re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
+    re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
+    re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
+    re.compile(r"\b(?:read|watch|see) this before\b|\bthis changed\b|\bchanged everything\b"),
+    # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
+    re.compile(r"^why (?:your|you|you're|my|the|most|people|so many|we|it's|this|everyone|kids|dogs|cats)\b"),
+)
+
+
+def _curiosity_gap(text: str) -> _Cue | None:
+    return _first_match(text, _CURIOSITY_RES)
+
+
+# --- bold_claim ----------------------------------------------------------------------------------
+
+_BOLD_CLAIM_RES = (
+    re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
+    re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
+    re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
+    re.compile(r"\b(?:nothing|no one|nobody) (?:beats|compares|does it|makes|comes close)\b|\bbeats\b|\bbetter than\b"),
+    re.compile(r"\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
+    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\bwill change\b|\breplaced my\b"),
+    re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
+    re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
+    re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b"),
+)
+# A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
+_SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
+_NOT_SUPERLATIVE = frozenset({"interest", "latest", "honest", "forest", "test", "request", "contest", "protest",
+                              "guest", "harvest", "chest", "nest", "west", "rest", "pest", "quest", "digest"})
+
+
+def _bold_claim(text: str) -> _Cue | None:
+    found = [_first_match(text, _BOLD_CLAIM_RES)]
+    for match in _SUPERLATIVE_RE.finditer(text):
+        if match.group("cue") not in _NOT_SUPERLATIVE:
+            found.append(_Cue(match.start(), match.end(), strong=False))
+            break
+    found = [cue for cue in found if cue]
+    return min(found, key=lambda cue: cue.start) if found else None
+
+
+# --- Typing --------------------------------------------------------------------------------------
+
+_RULES: dict[str, Callable[[str], _Cue | None]] = {
+    "contrarian": _contrarian,
+    "number_list": _number_list,
+    "how_to": _how_to,
+    "question": _question,
+    "story": _story,
+    "curiosity_gap": _curiosity_gap,
+    "bold_claim": _bold_claim,
+}
 
 
 def type_hook(hook: str) -> HookTyping:
     """The hook's type, how sure the rules are, and the words that decided it (module docstring)."""
-    text = _normalise(hook)
-    if not text:
+    shown, reading, body_start = _read(hook)
+    body = reading[body_start:].strip(" \"'“”")
+    body_start = reading.find(body, body_start) if body else body_start
+    matches = {name: cue for name, rule in _RULES.items() if body and (cue := rule(body))}
+    # number_list and how_to share a rank: whichever opens the hook wins between them.
+    if "number_list" in matches and "how_to" in matches:
+        later = "how_to" if matches["number_list"].start <= matches["how_to"].start else "number_list"
+        matches[later + ":lost"] = matches.pop(later)
+    winner = next((name for name in HOOK_TYPE_PRECEDENCE if name in matches), None)
+    if winner is None:
         return HookTyping("statement", STATEMENT_CONFIDENCE, "")
-    # A question mark wins over every later type, except a hook that opens as a method ("How to X?").
-    if _is_question(text) and not _HOW_TO_OPENING_RE.match(text):
-        return HookTyping("question", RULE_CONFIDENCE, "?")
-    if _is_number_list(text):
-        return HookTyping("number_list", RULE_CONFIDENCE, " ".join(text.split()[:3]))
-    match = _HOW_TO_OPENING_RE.match(text) or _HOW_TO_RE.search(text)
-    if match:
-        return HookTyping("how_to", RULE_CONFIDENCE, match.group(0))
-    for pattern in _CONTRARIAN_RES:
-        match = pattern.search(text)
-        if match:
-            return HookTyping("contrarian", RULE_CONFIDENCE, match.group(0).lstrip(".!?:;, "))
-    if _is_story(text):
-        return HookTyping("story", RULE_CONFIDENCE, " ".join(text.split()[:3]))
-    match = _CURIOSITY_RE.search(text)
-    if match:
-        return HookTyping("curiosity_gap", RULE_CONFIDENCE, match.group(0))
-    match = _BOLD_CLAIM_RE.search(text)
-    if match:
-        return HookTyping("bold_claim", RULE_CONFIDENCE, match.group(0))
-    return HookTyping("statement", STATEMENT_CONFIDENCE, "")
+    cue = matches[winner]
+    confidence = STRONG_CUE_CONFIDENCE if cue.strong else WEAK_CUE_CONFIDENCE
+    if len(matches) > 1:
+        confidence -= COMPETING_TYPE_PENALTY
+    words = shown[body_start + cue.start : body_start + cue.end].strip(" ,.:;!-")
+    return HookTyping(winner, round(confidence, 2), words or shown[body_start + cue.start : body_start + cue.end])
 
 
 def classify_hook(hook: str) -> str:
