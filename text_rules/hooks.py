@@ -193,7 +193,7 @@ def extract_hook(caption: str, transcript: str = "") -> str:
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
     r"be honest|be real|serious question|genuine question|pov|psa|friendly reminder|reminder|update|"
-    r"save this|bookmark this|part \d+|ps)\b\s*[,:.!\-–—]*\s*)+"
+    r"save this|bookmark this|part \d+|ps|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
 # A word of the hook: letters, digits and the marks inside prices, times and contractions.
 _WORD_RE = re.compile(r"[\w$£€#%+]+(?:['.,/:-][\w$£€#%+]+)*")
@@ -253,6 +253,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
     re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
     re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"),
+    # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
+    re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:no|nope|nah|not really|wrong|false|stop)\b)"),
     # "Not all carbs are bad", "not every tantrum needs a response".
@@ -359,7 +361,7 @@ def _number_list(text: str) -> _Cue | None:
 _HOW_TO_STRONG_RES = (
     re.compile(r"\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
-    re.compile(r"\bhere'?s how\b|\bhere is how\b|\bthis is how (?:to|i|we|you)\b"),
+    re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b|\bhere'?s how\b"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
     re.compile(r"\btutorial\b|\bwalk-?through\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
@@ -367,6 +369,7 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
 )
 _HOW_TO_WEAK_RES = (
+    re.compile(r"\b\d+[- ]step\b|\bsteal my\b"),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
         r"cheapest|better|lazy) ways? to\b"
@@ -401,7 +404,14 @@ _WH_INVERTED_RE = re.compile(
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body) (?:else|here)\b|who else\b|"
     r"ever (?:wonder|wondered|tried|notice|noticed|thought)\b|you ever\b|can we (?:talk|discuss)\b|"
-    r"quick question\b|would you rather\b|which would you\b|thoughts\?|yes or no\b|or nah\b)"
+    r"quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
+    r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
+    r"tell me (?:i'm not|you|your|what|which|why|how|if)\b)"
+)
+# A question word, its noun and then an inversion: "which side of the bed do you sleep on".
+_WH_NOUN_INVERTED_RE = re.compile(
+    r"^(?P<cue>(?:which|what|how many|how much|whose)(?: [\w'-]+){1,4}? "
+    r"(?:do|does|did|are|is|should|would|can|could|will|have) (?:you|we|i|your|y'all|they|people)\b)"
 )
 _QUESTION_WORDS = frozenset({"why", "what", "where", "when", "who", "which", "how"})
 # After a question word these open a plain clause ("why your bread is dense", "what I eat in a day").
@@ -409,6 +419,7 @@ _CLAUSE_SUBJECTS = frozenset({
     "i", "i'm", "i've", "we", "we're", "you", "you're", "your", "my", "our", "the", "a", "an", "this", "that",
     "these", "those", "people", "most", "every", "they", "it", "it's", "he", "she", "to", "nobody", "no",
 })
+_CHOICE_RE = re.compile(r"[\w']+ or [\w']+")
 # "What happened next?" withholds the answer; its "?" does not make it a question to the viewer.
 _TEASER_RE = re.compile(r"^what (?:happened|happens) next\b")
 
@@ -419,7 +430,7 @@ def _question(text: str) -> _Cue | None:
         start = offset + text[offset:].find(sentence)
         offset = start + len(sentence)
         asked = sentence.rstrip().endswith("?")
-        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE):
+        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE):
             match = pattern.match(sentence)
             if match:
                 return _Cue(start + match.start("cue"), start + match.end("cue"), strong=asked)
@@ -428,6 +439,10 @@ def _question(text: str) -> _Cue | None:
         if (asked and len(words) > 1 and words[0] in _QUESTION_WORDS and words[1] not in _CLAUSE_SUBJECTS
                 and not _TEASER_RE.match(sentence)):
             return _Cue(start, start + len(words[0]) + 1 + len(words[1]))
+        # A choice put to the viewer: "gas or induction?", "team retinol or team bakuchiol?".
+        choice = _CHOICE_RE.search(sentence) if asked else None
+        if choice:
+            return _Cue(start + choice.start(), start + choice.end())
     return None
 
 
@@ -443,6 +458,8 @@ _STORY_PREAMBLE = frozenset({
     "just", "and",
 })
 _STORY_PREAMBLE_MAX = 5
+_TIME_OPENERS = frozenset({"after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two",
+                           "three", "a", "one", "few"})
 _ADVERBS = frozenset({
     "just", "finally", "once", "actually", "never", "literally", "really", "also", "still", "officially",
     "accidentally", "basically", "secretly", "almost", "totally", "recently", "always", "even", "all",
@@ -531,36 +548,49 @@ def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
     return following in _ELLIPTIC_OBJECTS
 
 
+def _story_openings(text: str) -> list[int]:
+    """Where a narrator may start: the hook's start, and after an opening time clause ("After 3 years of trying, I …")."""
+    openings = [0]
+    first_break = re.search(r",\s*", text)
+    if first_break and text.split(" ", 1)[0] in _TIME_OPENERS:
+        openings.append(first_break.end())
+    return openings
+
+
+def _told_from(text: str, opening: int) -> _Cue | None:
+    clause_end = opening + len(_CLAUSE_BREAK_RE.split(text[opening:], maxsplit=1)[0])
+    words = [word for word in _words(text) if word.start() >= opening]
+    clause_words = [word for word in words if word.start() <= clause_end] or words[:1]
+    for index, word in enumerate(clause_words[: _STORY_PREAMBLE_MAX + 1]):
+        token = word.group()
+        if token in _FIRST_PERSON and token != "me":
+            verb_index = _told_verb(words, index)
+            return _Cue(word.start(), words[verb_index].end()) if verb_index is not None else None
+        if token in _FIRST_PERSON_OWNERS:
+            # "my client lost 12 kg", "our baby slept through the night": the owner's noun, then a past verb.
+            for candidate in words[index + 2 : index + 7]:
+                if candidate.start() > clause_end:
+                    break
+                if _is_past(candidate.group()):
+                    return _Cue(word.start(), candidate.end())
+            return None
+        if all(earlier.group() in _ADVERBS for earlier in clause_words[:index]) and _told_without_narrator(words, index):
+            # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
+            return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
+        if token not in _STORY_PREAMBLE and not token.isdigit():
+            return None
+    return None
+
+
 def _story(text: str) -> _Cue | None:
     for pattern in (_JOURNEY_RE, _STORYTIME_RE):
         match = pattern.search(text)
         if match:
             return _Cue(match.start("cue"), match.end("cue"))
-    clause = _CLAUSE_BREAK_RE.split(text, maxsplit=1)[0] if not text.startswith(("storytime", "story time")) else text
-    words = _words(text)
-    clause_words = [word for word in words if word.start() < len(clause) + 1] or words[:1]
-    for index, word in enumerate(clause_words[: _STORY_PREAMBLE_MAX + 1]):
-        token = word.group()
-        if token in _FIRST_PERSON and token != "me":
-            verb_index = _told_verb(words, index)
-            if verb_index is not None:
-                return _Cue(word.start(), words[verb_index].end())
-            break
-        if token in _FIRST_PERSON_OWNERS and index + 1 < len(words):
-            # "my client lost 12 kg", "our baby slept through the night": the owner's noun, then a past verb.
-            window = words[index + 2 : index + 7]
-            for candidate in window:
-                if candidate.start() > len(clause):
-                    break
-                if _is_past(candidate.group()) and not _NOT_AN_EVENT.match(candidate.group()):
-                    return _Cue(word.start(), candidate.end())
-            break
-        if index == 0 or all(w.group() in _ADVERBS for w in clause_words[:index]):
-            # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
-            if _told_without_narrator(words, index):
-                return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
-        if token not in _STORY_PREAMBLE and not token.isdigit():
-            break
+    for opening in _story_openings(text):
+        cue = _told_from(text, opening)
+        if cue:
+            return cue
     return None
 
 
@@ -569,13 +599,16 @@ def _story(text: str) -> _Cue | None:
 _CURIOSITY_RES = (
     re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
-    re.compile(r"\byou (?:won't|wont|will not) believe\b|\byou'll never guess\b|\bguess what\b"),
+    re.compile(r"\byou (?:won't|wont|will not) believe\b|\byou'll never guess\b|"
+               r"\bguess (?:what|which|who|where|how|why|the)\b"),
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
     re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
     re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\bthe ending\b"),
     re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
-    re.compile(r"\b(?:don't|doesn't|do not) want you to (?:know|see)\b|\b(?:don't|won't) tell you\b"),
+    re.compile(
+        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) (?:want you to (?:know|see)|tell(?:s|ing)? you)\b"
+    ),
     re.compile(r"\bhere'?s (?:what|why)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
     re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
     re.compile(r"\bsecrets?\b|\bthe hidden\b"),
@@ -600,7 +633,12 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
     re.compile(r"\b(?:nothing|no one|nobody) (?:beats|compares|does it|makes|comes close)\b|\bbeats\b|\bbetter than\b"),
     re.compile(r"\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
-    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\bwill change\b|\breplaced my\b"),
+    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only\b"),
+    # A promise of a sure effect: "this habit will double your focus".
+    re.compile(
+        r"\bwill (?:literally |completely |instantly )?(?:double|triple|change|transform|fix|save|boost|blow|cure|"
+        r"upgrade|improve|revolutioni[sz]e)\b"
+    ),
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
     re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b"),
