@@ -195,22 +195,65 @@ _LEAD_IN_RE = re.compile(
     r"be honest|be real|serious question|genuine question|pov|psa|friendly reminder|reminder|update|"
     r"save this|bookmark this|part \d+|ps|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
+_APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
+# Captions drop apostrophes and shorten words; the rules read them spelled out.
+_CASUAL_SPELLINGS = {
+    "whats": "what's", "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "cant": "can't",
+    "wont": "won't", "didnt": "didn't", "wasnt": "wasn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+    "couldnt": "couldn't", "havent": "haven't", "hasnt": "hasn't", "im": "i'm", "ive": "i've", "youre": "you're",
+    "thats": "that's", "heres": "here's", "theres": "there's", "youll": "you'll", "youve": "you've",
+    "u": "you", "ur": "your", "pls": "please", "plz": "please", "tryna": "trying to", "gonna": "going to",
+}
+_CASUAL_SPELLING_RE = re.compile(r"\b(?:" + "|".join(sorted(_CASUAL_SPELLINGS, key=len, reverse=True)) + r")\b",
+                                 re.IGNORECASE)
 # A word of the hook: letters, digits and the marks inside prices, times and contractions.
 _WORD_RE = re.compile(r"[\w$£€#%+]+(?:['.,/:-][\w$£€#%+]+)*")
 _CLAUSE_BREAK_RE = re.compile(r"[.!?;:…,()]|\s[-–—]\s|\band\b|\bbut\b")
 
 
-def _read(hook: str) -> tuple[str, str, int]:
-    """(the cleaned hook as shown, its lower-cased reading, where the reading's body starts after lead-ins).
+@dataclass(frozen=True)
+class _Reading:
+    """A hook as the rules read it, with the way back to the hook's own words."""
 
-    The reading has the hook's length, so a rule's match maps back onto the hook's own words.
-    """
+    shown: str  # the cleaned hook, as a page shows it
+    text: str  # lower case, straight apostrophes, contractions spelled out; lead-ins removed
+    origin: tuple[int, ...]  # for each character of text, its index in shown
+
+    def words_of(self, cue: _Cue) -> str:
+        """The hook's own words under a cue, trimmed of the punctuation around them."""
+        if cue.end <= cue.start:
+            return ""
+        span = self.shown[self.origin[cue.start] : self.origin[cue.end - 1] + 1]
+        return span.strip(" ,.:;!-\"'“”") or span
+
+
+def _read(hook: str) -> _Reading:
+    """The hook lower-cased, with "whats"/"dont"/"u" spelled "what's"/"don't"/"you" and lead-ins removed."""
     shown = _clean(hook)
-    reading = shown.lower().replace("’", "'").replace("‘", "'")
-    if len(reading) != len(shown):  # a few letters change length when lower-cased; keep the mapping exact
-        reading = "".join(ch.lower()[:1] or ch for ch in shown).replace("’", "'").replace("‘", "'")
-    lead_in = _LEAD_IN_RE.match(reading)
-    return shown, reading, lead_in.end() if lead_in else 0
+    chars: list[str] = []
+    origin: list[int] = []
+    position = 0
+    for match in _CASUAL_SPELLING_RE.finditer(shown):
+        for index in range(position, match.start()):
+            _append_lowered(chars, origin, shown[index], index)
+        spelled = _CASUAL_SPELLINGS[match.group().lower()]
+        chars.extend(spelled)
+        origin.extend(min(match.start() + offset, match.end() - 1) for offset in range(len(spelled)))
+        position = match.end()
+    for index in range(position, len(shown)):
+        _append_lowered(chars, origin, shown[index], index)
+    text = "".join(chars)
+    lead_in = _LEAD_IN_RE.match(text)
+    start = lead_in.end() if lead_in else 0
+    while start < len(text) and text[start] in " \"'“”":
+        start += 1
+    return _Reading(shown, text[start:], tuple(origin[start:]))
+
+
+def _append_lowered(chars: list[str], origin: list[int], char: str, index: int) -> None:
+    lowered = _APOSTROPHES.get(char, char.lower())
+    chars.extend(lowered)
+    origin.extend([index] * len(lowered))
 
 
 def _words(text: str) -> list[re.Match[str]]:
@@ -247,6 +290,10 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b"),
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\blying to you\b|\bdebunk\w*"),
     re.compile(r"\boverrated\b|\b(?:is|are|it's) (?:a )?(?:total |complete )?scam\b|\bwaste of (?:money|time)\b"),
+    re.compile(
+        r"\b(?:is|are|it's) (?:\w+ )?(?:useless|pointless|nonsense|bs|bullshit|a lie|fake news|a trap|bad advice|"
+        r"outdated advice|a rip-?off|not worth it)\b|\bthere,? i said it\b|\bfight me\b|\bchange my mind\b"
+    ),
     re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
     re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
     re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
@@ -276,6 +323,7 @@ _NEGATED_VERB_RE = re.compile(
 )
 _NOT_A_DENIAL_VERB = frozenset({"believe", "guess", "know", "want", "tell", "care", "like", "see"})
 _BELIEF_SUBJECT_MAX_WORDS = 5
+_DETERMINERS = frozenset({"the", "a", "an", "your", "his", "her", "their"})
 
 
 def _denied_belief(text: str) -> _Cue | None:
@@ -288,6 +336,11 @@ def _denied_belief(text: str) -> _Cue | None:
         return None
     if any(word in _NOT_A_BELIEF_SUBJECT for word in subject):
         return None
+    # A determiner inside the subject starts a second clause ("the real reason your sourdough isn't
+    # rising"), unless it is the object of an opening gerund ("highlighting your textbook doesn't help").
+    for index, word in enumerate(subject[1:], start=1):
+        if word in _DETERMINERS and not subject[index - 1].endswith("ing"):
+            return None
     return _Cue(0, match.end())
 
 
@@ -598,8 +651,18 @@ def _story(text: str) -> _Cue | None:
 
 _CURIOSITY_RES = (
     re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
+    # "the one habit that fixed my sleep", "this one trick …": the item itself is held back.
+    re.compile(
+        r"\b(?:the|this|that) one (?:[\w'-]+ )?(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
+        r"step|exercise|question|reason|food|product|app|tool|word|skill|setting|swap|move|stretch|lesson)s?\b"
+        r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|most|people)\b"
+    ),
+    # A prompt to keep watching: "wait for the cat's reaction", "stay for the reveal".
+    re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) (?:the|it|his|her|their|my|our|what)\b"),
+    # What others think or hide, told as a title: "what teachers really think about homework".
+    re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
-    re.compile(r"\byou (?:won't|wont|will not) believe\b|\byou'll never guess\b|"
+    re.compile(r"\byou(?: won't| will not|'ll never| will never) believe\b|\byou'll never guess\b|"
                r"\bguess (?:what|which|who|where|how|why|the)\b"),
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
     re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
@@ -641,7 +704,10 @@ _BOLD_CLAIM_RES = (
     ),
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
-    re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b"),
+    re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b|\ball[- ]time\b"),
+    # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
+    re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
+               r"whether|under|after|older|younger)\b)\w{2,}er than\b"),
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
@@ -674,9 +740,8 @@ _RULES: dict[str, Callable[[str], _Cue | None]] = {
 
 def type_hook(hook: str) -> HookTyping:
     """The hook's type, how sure the rules are, and the words that decided it (module docstring)."""
-    shown, reading, body_start = _read(hook)
-    body = reading[body_start:].strip(" \"'“”")
-    body_start = reading.find(body, body_start) if body else body_start
+    reading = _read(hook)
+    body = reading.text
     matches = {name: cue for name, rule in _RULES.items() if body and (cue := rule(body))}
     # number_list and how_to share a rank: whichever opens the hook wins between them.
     if "number_list" in matches and "how_to" in matches:
@@ -689,8 +754,7 @@ def type_hook(hook: str) -> HookTyping:
     confidence = STRONG_CUE_CONFIDENCE if cue.strong else WEAK_CUE_CONFIDENCE
     if len(matches) > 1:
         confidence -= COMPETING_TYPE_PENALTY
-    words = shown[body_start + cue.start : body_start + cue.end].strip(" ,.:;!-")
-    return HookTyping(winner, round(confidence, 2), words or shown[body_start + cue.start : body_start + cue.end])
+    return HookTyping(winner, round(confidence, 2), reading.words_of(cue))
 
 
 def classify_hook(hook: str) -> str:
