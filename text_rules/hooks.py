@@ -192,7 +192,7 @@ def extract_hook(caption: str, transcript: str = "") -> str:
 # Openers that promise nothing themselves; a list of them may precede the hook ("ok so real quick:").
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
-    r"be honest|be real|serious question|genuine question|pov|psa|friendly reminder|reminder|update|"
+    r"be honest|be real|(?:real|serious|genuine|honest) question|pov|psa|friendly reminder|reminder|update|"
     r"save this|bookmark this|part \d+|ps|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
 _APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
@@ -303,7 +303,7 @@ _CONTRARIAN_PHRASE_RES = (
     # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
-    re.compile(r"(?P<cue>[\w']+\?\s*(?:no|nope|nah|not really|wrong|false|stop)\b)"),
+    re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+,?\s+){0,2}?(?:no|nope|nah|not really|wrong|false|stop)\b)"),
     # "Not all carbs are bad", "not every tantrum needs a response".
     re.compile(r"^(?P<cue>not (?:all|every|everything)\b)"),
 )
@@ -422,7 +422,7 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
 )
 _HOW_TO_WEAK_RES = (
-    re.compile(r"\b\d+[- ]step\b|\bsteal my\b"),
+    re.compile(r"\b\d+[- ]step\b|\bsteal my\b|\bfollow (?:these|this|my) (?:steps|method|routine|recipe|plan)\b|\bsteps to\b"),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
         r"cheapest|better|lazy) ways? to\b"
@@ -598,7 +598,8 @@ def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
     following = words[index + 1].group()
     if token == "got" or following == "to":
         return token in _MOTION_PAST
-    return following in _ELLIPTIC_OBJECTS
+    # "lost 15 kg", "saved $3,000": an amount is what the narrator lost or saved.
+    return following in _ELLIPTIC_OBJECTS or following[:1].isdigit() or following[:1] in "$£€"
 
 
 def _story_openings(text: str) -> list[int]:
@@ -659,6 +660,8 @@ _CURIOSITY_RES = (
     ),
     # A prompt to keep watching: "wait for the cat's reaction", "stay for the reveal".
     re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) (?:the|it|his|her|their|my|our|what)\b"),
+    re.compile(r"\b(?:watch|wait|see|look)\b[^.?!]{0,25}\b(?:at|till|until|to|for) the end\b"),
+    re.compile(r"\b(?:watch|wait for|look at) (?:his|her|their|the|my|your|our) (?:\w+'s )?(?:face|reaction|response)\b"),
     # What others think or hide, told as a title: "what teachers really think about homework".
     re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
@@ -680,7 +683,8 @@ _CURIOSITY_RES = (
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
     re.compile(r"\b(?:read|watch|see) this before\b|\bthis changed\b|\bchanged everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
-    re.compile(r"^why (?:your|you|you're|my|the|most|people|so many|we|it's|this|everyone|kids|dogs|cats)\b"),
+    # (An inverted "why does …" is a question, which ranks higher.)
+    re.compile(r"^why\b"),
 )
 
 
@@ -704,6 +708,8 @@ _BOLD_CLAIM_RES = (
     ),
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
+    # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
+    re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? (?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
     re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b|\ball[- ]time\b"),
     # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
     re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
@@ -711,7 +717,7 @@ _BOLD_CLAIM_RES = (
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
-_NOT_SUPERLATIVE = frozenset({"interest", "latest", "honest", "forest", "test", "request", "contest", "protest",
+_NOT_SUPERLATIVE = frozenset({"oldest", "youngest", "eldest", "nearest", "closest", "interest", "latest", "honest", "forest", "test", "request", "contest", "protest",
                               "guest", "harvest", "chest", "nest", "west", "rest", "pest", "quest", "digest"})
 
 
