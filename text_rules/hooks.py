@@ -267,7 +267,8 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], strong: bool 
         for match in pattern.finditer(text):
             group = "cue" if "cue" in pattern.groupindex and match.group("cue") else 0
             cue = _Cue(match.start(group), match.end(group), strong)
-            if best is None or cue.start < best.start:
+            # The earliest cue, and of two at the same place the longer ("wait till the end", not "wait till").
+            if best is None or (cue.start, -cue.end) < (best.start, -best.end):
                 best = cue
             break
     return best
@@ -450,9 +451,9 @@ _INVERTED_OPENING_RE = re.compile(
     rf"^(?P<cue>(?!(?:do|don't) (?:this|that|it|these|not)\b)(?:{_AUXILIARIES})\s+(?!not\b)[\w'$]+)"
 )
 _WH_INVERTED_RE = re.compile(
-    r"^(?P<cue>(?:why|what|where|when|who|which|how)(?:'s|'re|'d|'ll| is| are| was| were| do| does| did| can| could|"
-    r" should| would| will| have| has| isn't| aren't| don't| doesn't| didn't| can't| won't)\b"
-    r"|how (?:come|much|many|long|often|far|old)\b|which (?:one|ones|is|would|do|of)\b|who else\b)"
+    r"^(?P<cue>(?:(?:why|what|where|when|who|which|how)(?:'s|'re|'d|'ll| is| are| was| were| do| does| did| can|"
+    r" could| should| would| will| have| has| isn't| aren't| don't| doesn't| didn't| can't| won't)\b"
+    r"|how (?:come|much|many|long|often|far|old)\b|which (?:one|ones|is|would|do|of)\b|who else\b)(?:\s+[\w']+)?)"
 )
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body) (?:else|here)\b|who else\b|"
