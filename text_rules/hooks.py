@@ -193,7 +193,7 @@ def extract_hook(caption: str, transcript: str = "") -> str:
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
     r"be honest|be real|(?:real|serious|genuine|honest) question|pov|psa|friendly reminder|reminder|update|"
-    r"save this|bookmark this|part \d+|ps|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
+    r"save this|bookmark this|part \d+|ps|(?:replying|reply) to @?[\w.]+|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
 _APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
 # Captions drop apostrophes and shorten words; the rules read them spelled out.
@@ -283,7 +283,7 @@ _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|never|forget|ditch|(?:don't|dont|do not)"
     r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry)\b))\s+(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
-_CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?]\s*)(?P<cue>stop)[.!]*$")
+_CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
 _CONTRARIAN_PHRASE_RES = (
     # "so you don't have to" is a promise, not an objection.
     re.compile(r"(?<!so )\byou (?:don't|dont|do not|never) (?:need|have to)\b"),
@@ -312,7 +312,8 @@ _CONTRARIAN_PHRASE_RES = (
 # making you fat", "expensive serums don't work"). Pronouns, question words and first persons open
 # other kinds of clause ("it's not what you think", "why you can't focus", "my toddler won't sleep").
 _NOT_A_BELIEF_SUBJECT = frozenset({
-    "i", "i'm", "i've", "we", "we're", "we've", "my", "our", "me", "us", "you", "you're", "you'll", "you've",
+    "i", "i'm", "i've", "i'll", "i'd", "we", "we're", "we've", "we'll", "we'd", "my", "our", "me", "us", "you",
+    "you're", "you'll", "you've", "you'd",
     "they", "they're", "he", "she", "it", "it's", "this", "that", "these", "those", "there", "there's",
     "here", "here's", "what", "why", "how", "when", "where", "who", "which", "if", "nobody", "no", "one",
     "guess", "wait", "and", "but", "so", "or", "just", "please", "still", "also", "even", "someone",
@@ -325,6 +326,7 @@ _NEGATED_VERB_RE = re.compile(
 _NOT_A_DENIAL_VERB = frozenset({"believe", "guess", "know", "want", "tell", "care", "like", "see"})
 _BELIEF_SUBJECT_MAX_WORDS = 5
 _DETERMINERS = frozenset({"the", "a", "an", "your", "his", "her", "their"})
+_PREPOSITIONS = frozenset({"of", "in", "on", "for", "with", "about", "to", "from", "at", "before", "after", "into"})
 
 
 def _denied_belief(text: str) -> _Cue | None:
@@ -340,7 +342,8 @@ def _denied_belief(text: str) -> _Cue | None:
     # A determiner inside the subject starts a second clause ("the real reason your sourdough isn't
     # rising"), unless it is the object of an opening gerund ("highlighting your textbook doesn't help").
     for index, word in enumerate(subject[1:], start=1):
-        if word in _DETERMINERS and not subject[index - 1].endswith("ing"):
+        before = subject[index - 1]
+        if word in _DETERMINERS and not before.endswith("ing") and before not in _PREPOSITIONS:
             return None
     return _Cue(0, match.end())
 
@@ -429,8 +432,8 @@ _HOW_TO_WEAK_RES = (
         r"cheapest|better|lazy) ways? to\b"
     ),
     re.compile(r"^(?:do|try) this\b"),
-    re.compile(r"\b(?:try|use|do) this (?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
-    re.compile(r"\bdiy\b"),
+    re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this (?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
+    re.compile(r"\bdiy\b|\btips (?:for|to|on)\b"),
 )
 
 
@@ -457,7 +460,7 @@ _WH_INVERTED_RE = re.compile(
 )
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body) (?:else|here)\b|who else\b|"
-    r"ever (?:wonder|wondered|tried|notice|noticed|thought)\b|you ever\b|can we (?:talk|discuss)\b|"
+    r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
     r"quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|you|your|what|which|why|how|if)\b)"
@@ -509,7 +512,7 @@ _STORY_PREAMBLE = frozenset({
     "after", "when", "last", "this", "past", "year", "years", "month", "months", "week", "weeks", "day", "days",
     "ago", "yesterday", "today", "tonight", "morning", "night", "finally", "so", "then", "once", "in", "at",
     "a", "an", "one", "two", "three", "few", "couple", "of", "since", "storytime", "story", "time", "update",
-    "just", "and",
+    "just", "and", "the", "moment", "why", "how",
 })
 _STORY_PREAMBLE_MAX = 5
 _TIME_OPENERS = frozenset({"after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two",
@@ -681,8 +684,9 @@ _CURIOSITY_RES = (
     re.compile(r"\bsecrets?\b|\bthe hidden\b"),
     re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
+    re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"\b(?:read|watch|see) this before\b|\bthis changed\b|\bchanged everything\b"),
+    re.compile(r"\b(?:read|watch|see) this before\b|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
     re.compile(r"^why\b"),
@@ -711,7 +715,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? (?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
-    re.compile(r"\b100 ?%|\bhands down\b|\bthe most\b|^most \w+\b|\ball[- ]time\b"),
+    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b|\ball[- ]time\b|\bunderrated\b"),
     # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
     re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
                r"whether|under|after|older|younger)\b)\w{2,}er than\b"),
