@@ -280,8 +280,10 @@ _CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
 # Imperatives against a habit. "don't skip / scroll / miss …" asks the viewer to keep watching, "don't
 # forget" is a reminder, and "quit my job" is a story with its "I" left out.
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
-    _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|never|forget|ditch|(?:don't|dont|do not)"
-    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry)\b))\s+(?!(?:my|our|believe|guess)\b)[\w']+)"
+    _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
+    r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry)\b))\s+"
+    r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
 _CONTRARIAN_PHRASE_RES = (
@@ -290,7 +292,9 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b"),
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\blying to you\b|\bdebunk\w*"),
-    re.compile(r"\boverrated\b|\b(?:is|are|it's) (?:a )?(?:total |complete )?scam\b|\bwaste of (?:money|time)\b"),
+    # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
+    re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
+               r"|\bwaste of (?:money|time)\b"),
     re.compile(
         r"\b(?:is|are|it's) (?:\w+ )?(?:useless|pointless|nonsense|bs|bullshit|a lie|fake news|a trap|bad advice|"
         r"outdated advice|a rip-?off|not worth it)\b|\bthere,? i said it\b|\bfight me\b|\bchange my mind\b"
@@ -476,6 +480,8 @@ _CLAUSE_SUBJECTS = frozenset({
     "i", "i'm", "i've", "we", "we're", "you", "you're", "your", "my", "our", "the", "a", "an", "this", "that",
     "these", "those", "people", "most", "every", "they", "it", "it's", "he", "she", "to", "nobody", "no",
 })
+# "What's in my bag" shows the creator's things; it asks the viewer nothing.
+_CONTENTS_TITLE_RE = re.compile(r"^what's (?:in|on|inside) (?:my|our)\b")
 _CHOICE_RE = re.compile(r"[\w']+ or [\w']+")
 # "What happened next?" withholds the answer; its "?" does not make it a question to the viewer.
 _TEASER_RE = re.compile(r"^what (?:happened|happens) next\b")
@@ -487,6 +493,8 @@ def _question(text: str) -> _Cue | None:
         start = offset + text[offset:].find(sentence)
         offset = start + len(sentence)
         asked = sentence.rstrip().endswith("?")
+        if _CONTENTS_TITLE_RE.match(sentence):
+            continue
         for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE):
             match = pattern.match(sentence)
             if match:
@@ -705,7 +713,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
     re.compile(r"\b(?:nothing|no one|nobody) (?:beats|compares|does it|makes|comes close)\b|\bbeats\b|\bbetter than\b"),
     re.compile(r"\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
-    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only\b"),
+    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only (?!(?:in|on|at|for|if|when|because)\b)"),
     # A promise of a sure effect: "this habit will double your focus".
     re.compile(
         r"\bwill (?:literally |completely |instantly )?(?:double|triple|change|transform|fix|save|boost|blow|cure|"
