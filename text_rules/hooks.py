@@ -282,7 +282,7 @@ _CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
     r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
-    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry)\b))\s+"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on)\b))\s+"
     r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
@@ -290,7 +290,8 @@ _CONTRARIAN_PHRASE_RES = (
     # "so you don't have to" is a promise, not an objection.
     re.compile(r"(?<!so )\byou (?:don't|dont|do not|never) (?:need|have to)\b"),
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
-    re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b"),
+    re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
+               r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\blying to you\b|\bdebunk\w*"),
     # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
     re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
@@ -424,7 +425,7 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"^how (?:i|we)\b"),
     re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b|\bhere'?s how\b"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
-    re.compile(r"\btutorial\b|\bwalk-?through\b"),
+    re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
     # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
@@ -433,9 +434,9 @@ _HOW_TO_WEAK_RES = (
     re.compile(r"\b\d+[- ]step\b|\bsteal my\b|\bfollow (?:these|this|my) (?:steps|method|routine|recipe|plan)\b|\bsteps to\b"),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
-        r"cheapest|better|lazy) ways? to\b"
+        r"cheapest|better|lazy|only) ways? to\b"
     ),
-    re.compile(r"^(?:do|try) this\b"),
+    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
     re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this (?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
     re.compile(r"\bdiy\b|\btips (?:for|to|on)\b"),
 )
@@ -564,6 +565,11 @@ _MOTION_PAST = frozenset({
 # "cut the onion like this") unless "just" or "finally" comes first ("finally hit 10k").
 _SAME_AS_BASE = frozenset({"quit", "let", "cut", "read", "put", "set", "hit", "hurt", "cost", "shut", "spread", "bet"})
 _JOURNEY_RE = re.compile(r"^(?P<cue>(?:day|week|month|year)\s+\d+\s+of)\b")
+# A life event announced as it happens: "we're moving to Japan", "I'm pregnant".
+_LIFE_EVENT_RE = re.compile(
+    r"^(?:big news\W*)?(?P<cue>(?:i'm|we're|i am|we are) (?:officially |finally )?(?:moving|leaving|quitting|retiring|"
+    r"pregnant|engaged|expecting|getting (?:married|divorced)|having a baby))\b"
+)
 _STORYTIME_RE = re.compile(r"\b(?P<cue>story ?time)\b")
 
 
@@ -649,7 +655,7 @@ def _told_from(text: str, opening: int) -> _Cue | None:
 
 
 def _story(text: str) -> _Cue | None:
-    for pattern in (_JOURNEY_RE, _STORYTIME_RE):
+    for pattern in (_JOURNEY_RE, _STORYTIME_RE, _LIFE_EVENT_RE):
         match = pattern.search(text)
         if match:
             return _Cue(match.start("cue"), match.end("cue"))
@@ -694,7 +700,7 @@ _CURIOSITY_RES = (
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
     re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"\b(?:read|watch|see) this before\b|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
+    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this before\b|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
     re.compile(r"^why\b"),
@@ -712,7 +718,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
     re.compile(r"\b(?:nothing|no one|nobody) (?:beats|compares|does it|makes|comes close)\b|\bbeats\b|\bbetter than\b"),
-    re.compile(r"\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
+    re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
     re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only (?!(?:in|on|at|for|if|when|because)\b)"),
     # A promise of a sure effect: "this habit will double your focus".
     re.compile(
