@@ -431,7 +431,7 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
 )
 _HOW_TO_WEAK_RES = (
-    re.compile(r"\b\d+[- ]step\b|\bsteal my\b|\bfollow (?:these|this|my) (?:steps|method|routine|recipe|plan)\b|\bsteps to\b"),
+    re.compile(r"\b\d+[- ]step\b|\bsteal my\b|\bfollow (?:these|this|my)(?: [\w-]+){0,3}? (?:steps|method|routine|recipe|plan|guide|program|programme)\b|\bwhat to (?:do|say|eat|pack|buy|wear|text|ask|cook|bring|use) (?:when|if|before|after|in|on|for)\b|\bsteps to\b"),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
         r"cheapest|better|lazy|only) ways? to\b"
@@ -468,7 +468,7 @@ _QUESTION_PHRASE_RE = re.compile(
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
     r"quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
-    r"tell me (?:i'm not|you|your|what|which|why|how|if)\b)"
+    r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
 )
 # A question word, its noun and then an inversion: "which side of the bed do you sleep on".
 _WH_NOUN_INVERTED_RE = re.compile(
@@ -614,6 +614,8 @@ def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
     if token in _SAME_AS_BASE and index == 0:
         return False
     following = words[index + 1].group()
+    if token == "been":  # "been learning French for a year": "I've" left out
+        return True
     if token == "got" or following == "to":
         return token in _MOTION_PAST
     # "lost 15 kg", "saved $3,000": an amount is what the narrator lost or saved.
@@ -717,7 +719,8 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
-    re.compile(r"\b(?:nothing|no one|nobody) (?:beats|compares|does it|makes|comes close)\b|\bbeats\b|\bbetter than\b"),
+    re.compile(r"\b(?:nothing|no one|nobody) (?:[\w']+ ){0,3}?(?:like|beats|compares|comes close|does it better)\b"
+               r"|\bbeats\b|\bbetter than\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
     re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only (?!(?:in|on|at|for|if|when|because)\b)"),
     # A promise of a sure effect: "this habit will double your focus".
