@@ -1,72 +1,91 @@
 """Hooks: the opening line of a reel, and which kind of promise it makes to the viewer.
 
 One home for the hook rules; the viral-ideas analysis, the offline ideas composer and the model
-path (as its fallback) all call type_hook, so a rule is written once. The labelled captions in
-tests/data (hooks_dev.csv to tune on, hooks_heldout.csv never read while tuning) and the guide
-they are labelled by, tests/data/HOOK_LABELS.md, are the reference for every rule below.
+path (as its fallback) all call type_hook, so a rule is written once. The rules follow the
+labelling guide, tests/data/HOOK_LABELS.md; they were tuned on tests/data/hooks_dev.csv and are
+measured on tests/data/hooks_heldout.csv, which was labelled separately and never read while tuning
+(tests/text_rules/test_hook_typing.py prints both reports).
 
 Hooks
 A hook is the caption's first line that has letters once hashtags, emoji and links are gone,
 else the transcript's first sentence, cut to about 150 characters (extract_hook).
 
 Reading a hook
-The rules read the hook lower-cased, without emoji, hashtags or links, and without a spoken or
-written lead-in that carries no promise of its own ("ok so", "real quick:", "be honest,",
-"POV:", "PSA:", "save this:"). "POV: you live in a tiny flat" is then a plain scenario
-(statement) unless another type fits ("POV: I just quit my job" is a story).
+The rules read the hook lower-cased, with casual spellings spelled out ("whats", "dont", "u" are
+read as "what's", "don't", "you") and without a lead-in that promises nothing itself ("ok so",
+"real quick:", "be honest,", "ngl", "POV:", "PSA:", "reminder:", "save this:", "part 2:",
+"replying to @…"). "POV: you live in a tiny flat" is then a plain scenario (statement) unless
+another type fits ("POV: I just quit my job" is a story).
 
-The types, by what the creator means
-contrarian     pushes against a common belief, advice or habit: an imperative "stop / quit /
-               don't / never / forget / ditch …" opening a clause ("Stop stretching before you
-               run"; but "don't skip to the end" is a prompt to keep watching, and "quit my job"
-               a story); "you don't need / have to"; a named belief denied in the hook's main
-               clause ("rice isn't making you fat", "protein timing doesn't matter", "not all
-               carbs are bad"); the words of a debunk ("myth", "lies about", "overrated", "a
-               scam", "a waste of money", "is wrong", "the wrong way", "is made up", "unpopular
-               opinion", "hot take"); a question answered no ("… really that important? no.").
-number_list    a countable list that opens the hook: after at most a few openers (the, my, these,
-               here are, top, …) a count of two to a hundred (digits or words) and a plural
-               noun within three words ("5 foods that …", "top 10 beaches", "seven signs …").
-               A number that counts no items is not a list: years, prices, amounts ("lost 12
-               kg", "100k"), times ("5am"), durations ("30 days of …", "2 weeks in Japan").
-how_to         a method: "how to" anywhere, "how I / how we" opening, "here's how", "this is how
-               I …", "step by step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or
-               a title ending in "recipe"), "the easiest / fastest / right way to", "do this / try
-               this …" opening, "try this trick / hack".
-question       asks the viewer something, in question form with or without "?": an inverted
-               opening ("would you …", "do you …", "is it …", "can we talk about …") or a
-               question word followed by an inversion ("why does …", "what's your …", "how much
-               does …", "which one …", "who else …"), "is it just me", "anyone else", "ever
-               wonder". A "?" after a fragment is no question ("Worst airport in the world?"),
-               and a question word before a plain clause is an explanatory title
-               ("why your bread is dense", "what I eat in a day"), not a question.
-story          a first-person account of something that happened: I / we / my X / our X at the
-               start of the hook (after at most a time phrase: "two years ago", "after 10 years")
-               and then a past or perfect verb ("I quit", "we moved", "my toddler just said",
-               "I've been sober", "I haven't bought", "I'm 40 and just learned"); an opening past
-               verb with its subject left out ("got kicked out of our airbnb", "finally hit
-               10k"); "day 47 of …", "week 12 of …"; "storytime". A first person inside a
-               relative clause is no story ("best $12 I've ever spent").
-curiosity_gap  withholds the payoff so the viewer stays: "the one thing", "nobody tells you",
-               "you won't believe", "you'll never guess", "wait for the end", "watch / stay till
-               the end", "don't skip", "keep watching", "what happened next", "what happens
-               when", "the (real) reason", "the truth about", "the secret to", "this is why",
-               "this is what", "here's what", "what … don't want you to know", "I didn't know",
-               "I wish someone had told me", "it's not what you think", "guess what", "read this
-               before"; an explanatory "why …" title that is not inverted ("why your kid melts
-               down after school").
-bold_claim     an absolute or superlative claim about a thing: "best", "worst", a superlative
-               after "the" ("the creamiest hummus"), "… ever", "of all time", "in the world",
-               "the only … you need", "the perfect", "the ultimate", "the #1", "number one",
-               "nothing beats", "beats", "better than", "guaranteed", "game changer",
-               "must-have", "holy grail", "replaced my …", "changed my … forever", "will change
-               …", "every parent needs", "everyone should", "100%", "hands down".
+The types, by what the creator means (each with the kinds of cue that show it)
+contrarian     pushes against a common belief, advice or habit:
+               - an imperative opening a clause: "stop / quit / don't / never / forget / ditch …"
+                 ("Stop stretching before you run"); but "don't skip / scroll / miss …" asks the
+                 viewer to keep watching, "don't sleep on …" praises, and "quit my job" is a story
+                 whose "I" was left out;
+               - "you don't need / have to", "nobody needs", "you should stop", "… and you should too";
+               - a belief denied in the hook's main clause: a short noun phrase, then a negated verb
+                 ("rice isn't making you fat", "protein timing doesn't matter", "cardio is NOT
+                 killing your gains"), "not all …", "you're not lazy, you're tired";
+               - the words of a debunk: "myth", "lies about", "overrated", "is a scam" (also asked:
+                 "is protein powder a scam?"), "a waste of money", "is wrong", "the wrong way",
+                 "you've been … wrong", "is made up", "useless", "unpopular opinion", "hot take",
+                 "hear me out", "controversial", "normalize …";
+               - a question answered no ("is breakfast really that important? no.").
+number_list    a countable list that opens the hook: after at most three openers (the, my, these,
+               here are, top, ranking, …) a count of two to a hundred (digits or words) and a
+               plural noun within three words ("5 foods that …", "top 10 beaches", "seven signs
+               …"). A number that counts no items is no list: years ("2019 vs 2024"), prices ("$40
+               dinner"), amounts ("lost 12 kg", "100k"), times ("5am"), durations ("30 days of …",
+               "2 weeks in Japan"), and "one thing".
+how_to         a method: "how to" anywhere, an opening "how I / how we", "here's (exactly) how",
+               "this is how I …", "show you how", "step by step", "N-step", "tutorial", "guide to" /
+               "beginner's guide", "recipe for" (or a title ending in "recipe"), "the easiest /
+               fastest / right / best / only way to", "do this / try this" opening a clause, "try
+               this trick", "follow these steps", "what to say / do / pack when …", "tips for".
+question       asks the viewer something, in question form, with or without "?": an inverted
+               opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
+               word followed by an inversion ("why does …", "what's your …", "how much does …",
+               "which one …", "which side of the bed do you …"), "is it just me", "anyone else",
+               "who else", "ever tried …", "thoughts on", "hot or not", a choice asked ("tea or
+               coffee?"), or a question word that is its own subject, asked ("what happens if …?").
+               A "?" after a fragment is no question ("Worst airport in the world?"); a question
+               word before a plain clause is a title ("why your bread is dense", "what I eat in a
+               day", "what's in my bag"); "do this" opens an instruction, not a question.
+story          a first-person account of something that happened: I / we / my X / our X opening
+               the hook (after at most a time phrase: "two years ago I …", "after 3 years of
+               trying, I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
+               moved", "my toddler just said", "I've been sober", "I haven't bought", "I'm 40 and
+               just learned"); an opening past verb whose "I" was left out, before an object, a
+               particle or an amount ("got kicked out", "finally hit 10k", "lost 15 kg", "been
+               learning French"); a life event announced ("we're moving to Japan"); "day 47 of",
+               "week 12 of"; "storytime". A first person inside a relative clause is no story
+               ("best $12 I've ever spent"), and knowing is no event ("I didn't know this …").
+curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit / trick …", "one
+               thing nobody …", "nobody tells you / talks about", "you won't believe", "you'll never
+               guess", "guess what / which", prompts to keep watching ("wait for the end", "watch
+               / stay till the end", "wait for his reaction", "don't skip", "keep watching", "watch
+               this", "the last one"), "what happened next", "what happens when", "the (real)
+               reason", "the truth about", "the secret", "the hidden", "this is why / what",
+               "here's what / why", "what … won't tell you", "I didn't know", "I wish I knew", "it's
+               not what you think", "you'll never look at … the same way", "read this before",
+               "this changed everything", "what teachers really think"; and an explanatory title
+               opening with "why" that is not inverted ("why your kid melts down after school").
+bold_claim     an absolute or superlative claim about a thing: "best", "worst", "greatest",
+               "perfect", "ultimate", a superlative after "the" ("the creamiest hummus"), "… ever",
+               "all-time", "of all time", "in the world", "the most", "the only", "the #1", "number
+               one", "nothing beats", "no one … like", "better than", "more … than", "guaranteed",
+               "game changer", "must-have", "holy grail", "life changing", "underrated", "you need
+               this", "every parent needs", "everyone should", "will double / change / save …",
+               "100%", "hands down", and a named thing that did something for the creator ("this
+               app replaced my whole team", "this toy kept my toddler busy").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
-               "outfit of the day", "a day in Porto").
+               "outfit of the day", "a day in Porto", "POV: you're the oldest sibling").
 
-When a hook is two types (HOOK_TYPE_PRECEDENCE, the first that applies wins)
+When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
   1. contrarian: a debunk or objection is the point, even with a number, a question or a story
-     around it ("3 myths about protein", "I stopped counting calories and you should too").
+     around it ("3 myths about protein", "Is protein powder a scam?", "I stopped counting
+     calories and you should too").
   2. number_list or how_to, whichever opens the hook: "5 ways to fix your posture" is a list,
      "how to fix your posture in 5 steps" a method.
   3. question ("How do I start investing?"; but "How to start investing?" is how_to, rule 2).
@@ -78,13 +97,14 @@ When a hook is two types (HOOK_TYPE_PRECEDENCE, the first that applies wins)
 
 Confidence
 type_hook returns a HookTyping: the type, a confidence in (0, 1] and the cue, the words of the
-hook that decided it (as they appear in the hook), so a page can say why. The confidence is
-derived from the evidence, not calibrated on data:
-  0.9   a strong, explicit cue ("how to", "stop …", "5 foods", "I quit", "?" with an inversion);
-  0.75  a weaker cue that a reader could take either way (a question without "?", an opening
-        past verb with no subject, "the creamiest …", "do this …");
-  −0.15 when a rule of another type also matched and lost on precedence (several types compete);
-  0.5   statement: nothing matched (cue "").
+hook that decided it, as they appear in the hook ("stop stretching", "5 foods", "how to", "I
+quit", "wait till the end"), so a page can say why. The confidence comes from the evidence; it is
+not a calibrated probability:
+  0.9   a strong, explicit cue ("how to", "stop …", "5 foods", "I quit", an inversion ending in "?");
+  0.75  a weaker cue that a reader could take either way (a question without its "?", an opening
+        past verb with no "I", "the creamiest …", "do this …", "the best way to …");
+  −0.15 when a rule of another type matched too and lost on precedence (types compete);
+  0.5   statement: nothing matched, and the cue is "".
 """
 
 from __future__ import annotations
@@ -193,7 +213,8 @@ def extract_hook(caption: str, transcript: str = "") -> str:
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
     r"be honest|be real|(?:real|serious|genuine|honest) question|pov|psa|friendly reminder|reminder|update|"
-    r"save this|bookmark this|part \d+|ps|(?:replying|reply) to @?[\w.]+|but|ngl|not gonna lie|tbh|lowkey|genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
+    r"save this|bookmark this|part \d+|ps|(?:replying|reply) to @?[\w.]+|but|ngl|not gonna lie|tbh|lowkey|"
+    r"genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
 _APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
 # Captions drop apostrophes and shorten words; the rules read them spelled out.
@@ -303,7 +324,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
     re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
     re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
-    re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
+    re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
+               r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
     re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
     re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"),
     # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
@@ -431,13 +453,18 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
 )
 _HOW_TO_WEAK_RES = (
-    re.compile(r"\b\d+[- ]step\b|\bsteal my\b|\bfollow (?:these|this|my)(?: [\w-]+){0,3}? (?:steps|method|routine|recipe|plan|guide|program|programme)\b|\bwhat to (?:do|say|eat|pack|buy|wear|text|ask|cook|bring|use) (?:when|if|before|after|in|on|for)\b|\bsteps to\b"),
+    re.compile(
+        r"\b\d+[- ]step\b|\bsteal my\b|\bsteps to\b"
+        r"|\bfollow (?:these|this|my)(?: [\w-]+){0,3}? (?:steps|method|routine|recipe|plan|guide|program|programme)\b"
+        r"|\bwhat to (?:do|say|eat|pack|buy|wear|text|ask|cook|bring|use) (?:when|if|before|after|in|on|for)\b"
+    ),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
         r"cheapest|better|lazy|only) ways? to\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
-    re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this (?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
+    re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
+               r"(?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
     re.compile(r"\bdiy\b|\btips (?:for|to|on)\b"),
 )
 
@@ -524,8 +551,10 @@ _STORY_PREAMBLE = frozenset({
     "just", "and", "the", "moment", "why", "how",
 })
 _STORY_PREAMBLE_MAX = 5
-_TIME_OPENERS = frozenset({"after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two",
-                           "three", "a", "one", "few"})
+_TIME_OPENERS = frozenset({
+    "after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two", "three", "a",
+    "one", "few",
+})
 _ADVERBS = frozenset({
     "just", "finally", "once", "actually", "never", "literally", "really", "also", "still", "officially",
     "accidentally", "basically", "secretly", "almost", "totally", "recently", "always", "even", "all",
@@ -541,7 +570,8 @@ _IRREGULAR_PAST = frozenset({
     "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
     "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
     "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
-    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "swam", "sang", "drank", "rode", "shot", "stood", "understood", "began", "ditched",
+    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "swam", "sang", "drank", "rode", "shot",
+    "stood", "understood",
     "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
 })
 _ED_NOT_PAST = frozenset({
@@ -554,7 +584,7 @@ _NOT_AN_EVENT = re.compile(r"^(?:didn't|did not|never|had no) (?:know|knew|idea|
 # "baked salmon with lemon" stays a description while "got kicked out" and "spent my paycheck" tell.
 _ELLIPTIC_OBJECTS = frozenset({
     "my", "our", "the", "a", "an", "up", "out", "back", "off", "in", "into", "from", "this", "it",
-    "him", "her", "me", "us", "them", "kicked", "fired", "married", "engaged", "home", "over", "10k", "100k",
+    "him", "her", "me", "us", "them", "kicked", "fired", "married", "engaged", "home", "over",
 })
 # "to" follows a told move ("moved to Lisbon"), but also a participle ("guaranteed to", "designed to").
 _MOTION_PAST = frozenset({
@@ -582,11 +612,11 @@ def _is_past(word: str) -> bool:
 def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
     """The index of the past or perfect verb the narrator at `index` opens with, if any."""
     narrator = words[index].group()
-    after = [word for word in words[index + 1 : index + 8]]
+    after = words[index + 1 : index + 8]
     position = 0
-    # "i've" and "i'd" carry their auxiliary.
-    if narrator.endswith(("'ve", "'d")):
-        return index
+    # "I've" carries its auxiliary ("I've been sober for a year"); "I'd" is mostly "I would".
+    if narrator.endswith("'ve"):
+        return index + 1 if after else index
     while position < len(after) and after[position].group() in _ADVERBS:
         position += 1
     if position >= len(after):
@@ -623,7 +653,7 @@ def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
 
 
 def _story_openings(text: str) -> list[int]:
-    """Where a narrator may start: the hook's start, and after an opening time clause ("After 3 years of trying, I …")."""
+    """Where a narrator may start: the hook's start, and after an opening time clause ("After 3 years, I …")."""
     openings = [0]
     first_break = re.search(r",\s*", text)
     if first_break and text.split(" ", 1)[0] in _TIME_OPENERS:
@@ -648,7 +678,8 @@ def _told_from(text: str, opening: int) -> _Cue | None:
                 if _is_past(candidate.group()):
                     return _Cue(word.start(), candidate.end())
             return None
-        if all(earlier.group() in _ADVERBS for earlier in clause_words[:index]) and _told_without_narrator(words, index):
+        opening_verb = all(earlier.group() in _ADVERBS for earlier in clause_words[:index])
+        if opening_verb and _told_without_narrator(words, index):
             # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
             return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
         if token not in _STORY_PREAMBLE and not token.isdigit():
@@ -679,9 +710,11 @@ _CURIOSITY_RES = (
         r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|most|people)\b"
     ),
     # A prompt to keep watching: "wait for the cat's reaction", "stay for the reveal".
-    re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) (?:the|it|his|her|their|my|our|what)\b"),
+    re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) "
+               r"(?:the|it|his|her|their|my|our|what)\b"),
     re.compile(r"\b(?:watch|wait|see|look)\b[^.?!]{0,25}\b(?:at|till|until|to|for) the end\b"),
-    re.compile(r"\b(?:watch|wait for|look at) (?:his|her|their|the|my|your|our) (?:\w+'s )?(?:face|reaction|response)\b"),
+    re.compile(r"\b(?:watch|wait for|look at) (?:his|her|their|the|my|your|our) (?:\w+'s )?"
+               r"(?:face|reaction|response)\b"),
     # What others think or hide, told as a title: "what teachers really think about homework".
     re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
@@ -700,9 +733,11 @@ _CURIOSITY_RES = (
     re.compile(r"\bsecrets?\b|\bthe hidden\b"),
     re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
-    re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b|\bnever (?:[\w']+ ){1,5}the same way\b"),
+    re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
+               r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this before\b|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
+    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this before\b"
+               r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
     re.compile(r"^why\b"),
@@ -721,8 +756,10 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
     re.compile(r"\b(?:nothing|no one|nobody) (?:[\w']+ ){0,3}?(?:like|beats|compares|comes close|does it better)\b"
                r"|\bbeats\b|\bbetter than\b"),
-    re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b|\bmust[- ]haves?\b|\bholy grail\b"),
-    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b|^only (?!(?:in|on|at|for|if|when|because)\b)"),
+    re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
+               r"|\bmust[- ]haves?\b|\bholy grail\b"),
+    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b"
+               r"|^only (?!(?:in|on|at|for|if|when|because)\b)"),
     # A promise of a sure effect: "this habit will double your focus".
     re.compile(
         r"\bwill (?:literally |completely |instantly )?(?:double|triple|change|transform|fix|save|boost|blow|cure|"
@@ -731,16 +768,20 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
-    re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? (?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
-    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b|\ball[- ]time\b|\bunderrated\b"),
+    re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
+               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
+    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b"
+               r"|\ball[- ]time\b|\bunderrated\b"),
     # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
     re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
                r"whether|under|after|older|younger)\b)\w{2,}er than\b"),
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
-_NOT_SUPERLATIVE = frozenset({"oldest", "youngest", "eldest", "nearest", "closest", "interest", "latest", "honest", "forest", "test", "request", "contest", "protest",
-                              "guest", "harvest", "chest", "nest", "west", "rest", "pest", "quest", "digest"})
+_NOT_SUPERLATIVE = frozenset({
+    "oldest", "youngest", "eldest", "nearest", "closest", "interest", "latest", "honest", "forest", "test", "request",
+    "contest", "protest", "guest", "harvest", "chest", "nest", "west", "rest", "pest", "quest", "digest",
+})
 
 
 def _bold_claim(text: str) -> _Cue | None:
