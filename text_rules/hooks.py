@@ -327,7 +327,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
                r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
     re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
-    re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"),
+    re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"
+               r"|\byou can (?:safely |totally )?(?:ignore|skip|stop|forget)\b"),
     # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
@@ -551,6 +552,8 @@ _STORY_PREAMBLE = frozenset({
     "just", "and", "the", "moment", "why", "how",
 })
 _STORY_PREAMBLE_MAX = 5
+_TIME_CONJUNCTIONS = frozenset({"after", "since", "when", "during", "before", "until"})
+_TIME_CLAUSE_MAX = 7
 _TIME_OPENERS = frozenset({
     "after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two", "three", "a",
     "one", "few",
@@ -561,9 +564,9 @@ _ADVERBS = frozenset({
     "both", "then", "somehow", "kinda", "low-key", "lowkey",
 })
 _PERFECT_OR_PAST_AUXILIARIES = frozenset({
-    "'ve", "'d", "have", "had", "has", "haven't", "hadn't", "hasn't", "was", "were", "wasn't", "weren't",
-    "didn't", "couldn't", "did", "used",
+    "had", "hadn't", "was", "were", "wasn't", "weren't", "didn't", "couldn't", "did", "used",
 })
+_PRESENT_PERFECT_AUXILIARIES = frozenset({"have", "has", "haven't", "hasn't"})
 _IRREGULAR_PAST = frozenset({
     "quit", "spent", "went", "got", "lost", "made", "took", "paid", "built", "ate", "ran", "left", "bought",
     "sold", "said", "did", "had", "was", "were", "found", "gave", "told", "wrote", "grew", "began", "fell",
@@ -625,6 +628,10 @@ def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
     rest = " ".join(word.group() for word in after[position:position + 3])
     if _NOT_AN_EVENT.match(rest):
         return None
+    if verb in _PRESENT_PERFECT_AUXILIARIES:
+        # "we have food at home" is the present; "we have lived in a van" is told.
+        participle = next((w.group() for w in after[position + 1 :] if w.group() not in _ADVERBS), "")
+        return index + 1 + position if _is_past(participle) else None
     if verb in _PERFECT_OR_PAST_AUXILIARIES or _is_past(verb):
         return index + 1 + position
     # "I'm 40 and just learned to swim": the event follows an "and".
@@ -665,7 +672,9 @@ def _told_from(text: str, opening: int) -> _Cue | None:
     clause_end = opening + len(_CLAUSE_BREAK_RE.split(text[opening:], maxsplit=1)[0])
     words = [word for word in _words(text) if word.start() >= opening]
     clause_words = [word for word in words if word.start() <= clause_end] or words[:1]
-    for index, word in enumerate(clause_words[: _STORY_PREAMBLE_MAX + 1]):
+    # "After 8 years of teaching I finally quit": a time clause may hold any words before the narrator.
+    time_clause = bool(clause_words) and clause_words[0].group() in _TIME_CONJUNCTIONS
+    for index, word in enumerate(clause_words[: _TIME_CLAUSE_MAX + 1 if time_clause else _STORY_PREAMBLE_MAX + 1]):
         token = word.group()
         if token in _FIRST_PERSON and token != "me":
             verb_index = _told_verb(words, index)
@@ -682,7 +691,7 @@ def _told_from(text: str, opening: int) -> _Cue | None:
         if opening_verb and _told_without_narrator(words, index):
             # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
             return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
-        if token not in _STORY_PREAMBLE and not token.isdigit():
+        if token not in _STORY_PREAMBLE and not token.isdigit() and not time_clause:
             return None
     return None
 
