@@ -303,7 +303,7 @@ _CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
     r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
-    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on)\b))\s+"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me)\b))\s+"
     r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
@@ -376,9 +376,19 @@ def _denied_belief(text: str) -> _Cue | None:
     return _Cue(0, match.end())
 
 
+def _imperative(text: str) -> _Cue | None:
+    """An imperative against a habit; "never thought I'd say this" is a first person left out, not an order."""
+    for match in _CONTRARIAN_IMPERATIVE_RE.finditer(text):
+        words = match.group("cue").split()
+        if words[-2:-1] == ["never"] and _is_past(words[-1]):
+            continue
+        return _Cue(match.start("cue"), match.end("cue"))
+    return _first_match(text, (_CONTRARIAN_STOP_ALONE_RE,))
+
+
 def _contrarian(text: str) -> _Cue | None:
     cues = [
-        _first_match(text, (_CONTRARIAN_IMPERATIVE_RE, _CONTRARIAN_STOP_ALONE_RE)),
+        _imperative(text),
         _first_match(text, _CONTRARIAN_PHRASE_RES),
         _denied_belief(text),
     ]
@@ -526,6 +536,9 @@ def _question(text: str) -> _Cue | None:
             continue
         for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE):
             match = pattern.match(sentence)
+            # Without its "?", "can't stop making this salad" is a first person left out, not a question.
+            if match and pattern is _INVERTED_OPENING_RE and not asked and "'t" in sentence.split(" ", 1)[0]:
+                continue
             if match:
                 return _Cue(start + match.start("cue"), start + match.end("cue"), strong=asked)
         # A question word that is the subject ("what happens when you stop sugar?") needs its "?".
@@ -625,8 +638,7 @@ def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
     if position >= len(after):
         return None
     verb = after[position].group()
-    rest = " ".join(word.group() for word in after[position:position + 3])
-    if _NOT_AN_EVENT.match(rest):
+    if _NOT_AN_EVENT.match(" ".join(word.group() for word in after[:position + 3])):
         return None
     if verb in _PRESENT_PERFECT_AUXILIARIES:
         # "we have food at home" is the present; "we have lived in a van" is told.
