@@ -196,15 +196,32 @@ def _shorten(text: str, limit: int = HOOK_MAX_CHARS) -> str:
 
 
 def extract_hook(caption: str, transcript: str = "") -> str:
-    """The caption's first line with letters (no hashtags, emoji or links), else the transcript's first sentence."""
+    """The caption's first line with letters (no hashtags, emoji or links), else the transcript's first sentence.
+
+    A first line that is only a lead-in ("POV:", "PSA 🚨", "ok so") is kept with the line after it,
+    since the promise is on that line.
+    """
+    lead_in = ""
     for line in (caption or "").splitlines():
         cleaned = _clean(line)
-        if any(ch.isalpha() for ch in cleaned):
-            return _shorten(cleaned)
+        if not any(ch.isalpha() for ch in cleaned):
+            continue
+        if not lead_in and _is_only_lead_in(cleaned):
+            lead_in = cleaned
+            continue
+        return _shorten(f"{lead_in} {cleaned}" if lead_in else cleaned)
+    if lead_in:
+        return _shorten(lead_in)
     spoken = _clean(transcript)
     if not spoken:
         return ""
     return _shorten(_sentences(spoken)[0])
+
+
+def _is_only_lead_in(line: str) -> bool:
+    lowered = line.lower().replace("’", "'")
+    lead_in = _LEAD_IN_RE.match(lowered)
+    return bool(lead_in) and not any(ch.isalpha() for ch in lowered[lead_in.end():])
 
 
 # --- Reading a hook ------------------------------------------------------------------------------

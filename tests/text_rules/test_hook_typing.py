@@ -312,3 +312,11 @@ def test_a_number_that_counts_no_items_is_not_a_list(caption):
 def test_the_hook_of_a_caption_is_its_first_line_with_letters():
     caption = "🔥🔥🔥\n\nPOV: you live in a tiny flat 🏠 #smallspace\nmore words on line three"
     assert extract_hook(caption) == "POV: you live in a tiny flat"
+
+
+def test_a_first_line_that_is_only_a_lead_in_is_read_with_the_line_after_it():
+    hook = extract_hook("🚨 PSA 🚨\nStop microwaving your coffee\n#coffee")
+    assert hook == "PSA Stop microwaving your coffee"
+    assert type_hook(hook).type == "contrarian"
+    assert extract_hook("POV:\n\nyou live in a tiny flat") == "POV: you live in a tiny flat"
+    assert extract_hook("POV: 🙃") == "POV:"
