@@ -603,7 +603,7 @@ _IRREGULAR_PAST = frozenset({
     "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
     "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
     "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
-    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "swam", "sang", "drank", "rode", "shot",
+    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "beat", "split", "cast", "swam", "sang", "drank", "rode", "shot",
     "stood", "understood",
     "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
 })
@@ -626,7 +626,9 @@ _MOTION_PAST = frozenset({
 })
 # Past forms that are also the base form read as an imperative at the start ("read this before …",
 # "cut the onion like this") unless "just" or "finally" comes first ("finally hit 10k").
-_SAME_AS_BASE = frozenset({"quit", "let", "cut", "read", "put", "set", "hit", "hurt", "cost", "shut", "spread", "bet"})
+_SAME_AS_BASE = frozenset({
+    "quit", "let", "cut", "read", "put", "set", "hit", "hurt", "cost", "shut", "spread", "bet", "beat", "split", "cast",
+})
 _JOURNEY_RE = re.compile(r"^(?P<cue>(?:day|week|month|year)\s+\d+\s+of)\b")
 # A life event announced as it happens: "we're moving to Japan", "I'm pregnant".
 _LIFE_EVENT_RE = re.compile(
