@@ -326,7 +326,7 @@ _CONTRARIAN_IMPERATIVE_RE = re.compile(
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
 _CONTRARIAN_PHRASE_RES = (
     # "so you don't have to" is a promise, not an objection.
-    re.compile(r"(?<!so )\byou (?:don't|dont|do not|never) (?:need|have to)\b"),
+    re.compile(r"(?<!so )\byou (?:also |really |honestly |actually )?(?:don't|dont|do not|never) (?:need|have to)\b"),
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
                r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
@@ -471,7 +471,8 @@ def _number_list(text: str) -> _Cue | None:
 # --- how_to --------------------------------------------------------------------------------------
 
 _HOW_TO_STRONG_RES = (
-    re.compile(r"\bhow to\b"),
+    # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
+    re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
     re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b|\bhere'?s how\b"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
@@ -488,7 +489,8 @@ _HOW_TO_WEAK_RES = (
     ),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
-        r"cheapest|better|lazy|only) ways? to\b"
+        r"cheapest|better|lazy|only) ways? to\b|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
+        r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
     re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
@@ -519,7 +521,7 @@ _WH_INVERTED_RE = re.compile(
     r"|how (?:come|much|many|long|often|far|old)\b|which (?:one|ones|is|would|do|of)\b|who else\b)(?:\s+[\w']+)?)"
 )
 _QUESTION_PHRASE_RE = re.compile(
-    r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body) (?:else|here)\b|who else\b|"
+    r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
     r"quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
@@ -745,7 +747,7 @@ _CURIOSITY_RES = (
     re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
     # "the one habit that fixed my sleep", "this one trick …": the item itself is held back.
     re.compile(
-        r"\b(?:the|this|that) one (?:[\w'-]+ )?(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
+        r"(?:\b(?:the|this|that) |^)one (?:[\w'-]+ )?(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
         r"step|exercise|question|reason|food|product|app|tool|word|skill|setting|swap|move|stretch|lesson)s?\b"
         r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|most|people)\b"
     ),
@@ -766,11 +768,15 @@ _CURIOSITY_RES = (
     re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
     re.compile(
-        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) (?:want you to (?:know|see)|tell(?:s|ing)? you)\b"
+        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) (?:want you to (?:know|see)|(?:tell|teach|show)(?:s|ing)? you)\b"
+        r"|\bthe (?:part|side|bit) (?:they|nobody|no one|you never)\b"
+        r"|\b(?:they|nobody|no one) (?:leaves? out|never shows?|don't show|doesn't show|hides?)\b"
     ),
     re.compile(r"\bhere'?s (?:what|why)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
     re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
-    re.compile(r"\bsecrets?\b|\bthe hidden\b"),
+    re.compile(r"\bsecrets?\b|\bthe hidden\b|\b(?:little|lesser)[- ]known\b"),
+    re.compile(r"\b(?:will|might|may|is going to|gonna) (?:surprise|shock|blow) (?:you|your)\b"
+               r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
     re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
     re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
@@ -794,7 +800,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
-    re.compile(r"\b(?:nothing|no one|nobody) (?:[\w']+ ){0,3}?(?:like|beats|compares|comes close|does it better)\b"
+    re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?(?:like|beats|compares|comes close|does it better)\b"
                r"|\bbeats\b|\bbetter than\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
                r"|\bmust[- ]haves?\b|\bholy grail\b"),
@@ -806,7 +812,10 @@ _BOLD_CLAIM_RES = (
         r"upgrade|improve|revolutioni[sz]e)\b"
     ),
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
-    re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves)\b"),
+    re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
+               r"skips?|loves?|hates?|wants?|uses?)\b"),
+    re.compile(r"\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
+               r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
                r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
