@@ -339,7 +339,8 @@ _CONTRARIAN_PHRASE_RES = (
         r"outdated advice|a rip-?off|not worth it)\b|\bthere,? i said it\b|\bfight me\b|\bchange my mind\b"
     ),
     re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
-    re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
+    re.compile(r"\b(?:you|i|we)(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b|\blied to\b"),
+    re.compile(r"\b(?:isn't|is not|aren't|are not|not) for everyone\b"),
     re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
     re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
                r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
@@ -479,7 +480,7 @@ _HOW_TO_STRONG_RES = (
     re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
     # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
-    re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*[:(]|\brecipe\W*$"),
+    re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*(?:[:(,—–-]|$)"),
 )
 _HOW_TO_WEAK_RES = (
     re.compile(
@@ -582,7 +583,7 @@ _STORY_PREAMBLE = frozenset({
     "ago", "yesterday", "today", "tonight", "morning", "night", "finally", "so", "then", "once", "in", "at",
     "a", "an", "one", "two", "three", "few", "couple", "of", "since", "storytime", "story", "time", "update",
     "just", "and", "the", "moment", "why", "how",
-})
+}) | _NUMERAL_WORDS
 _STORY_PREAMBLE_MAX = 5
 _TIME_CONJUNCTIONS = frozenset({"after", "since", "when", "during", "before", "until"})
 _TIME_CLAUSE_MAX = 7
@@ -614,7 +615,10 @@ _ED_NOT_PAST = frozenset({
     "weed", "greed", "deed", "shed", "red", "bed", "bred", "wed", "sled", "shred",
 })
 # Knowing or wishing is a reveal, not an event ("I didn't know this about my iPhone", "I wish I knew").
-_NOT_AN_EVENT = re.compile(r"^(?:didn't|did not|never|had no) (?:know|knew|idea|realise|realize)|^wish\b")
+_NOT_AN_EVENT = re.compile(
+    r"^(?:didn't|did not|never|had no) (?:know|knew|idea|realise|realize)|^wish\b"
+    r"|^(?:was not|wasn't|didn't|did not|never) (?:expect|expecting|expected|see that coming)"
+)
 # An opening past verb with its "I" left out is read only before an object or a particle, so that
 # "baked salmon with lemon" stays a description while "got kicked out" and "spent my paycheck" tell.
 _ELLIPTIC_OBJECTS = frozenset({
@@ -764,7 +768,7 @@ _CURIOSITY_RES = (
                r"\bguess (?:what|which|who|where|how|why|the)\b"),
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
     re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
-    re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\bthe ending\b"),
+    re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\b(?:the|this|that) ending\b"),
     re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
     re.compile(
@@ -781,6 +785,7 @@ _CURIOSITY_RES = (
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
     re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
+    re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
     re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this before\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
@@ -820,10 +825,12 @@ _BOLD_CLAIM_RES = (
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
                r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
     re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b"
-               r"|\ball[- ]time\b|\bunderrated\b"),
+               r"|\ball[- ]time\b|\bunderrated\b"
+               r"|\bnot even close\b|\b(?:is|this is|that's) peak\b"),
     # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
     re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
-               r"whether|under|after|older|younger)\b)\w{2,}er than\b"),
+               r"whether|under|after|older|younger|number|order|water|paper|dinner|summer|winter|river)\b)"
+               r"\w{2,}er(?: [\w'-]+){0,2}? than\b"),
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
