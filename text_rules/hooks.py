@@ -320,7 +320,7 @@ _CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
     r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
-    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me)\b))\s+"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me)\b))[.!]?\s+"
     r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
@@ -352,7 +352,7 @@ _CONTRARIAN_PHRASE_RES = (
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+,?\s+){0,2}?(?:no|nope|nah|not really|wrong|false|stop)\b)"),
     # "Not all carbs are bad", "not every tantrum needs a response".
-    re.compile(r"^(?P<cue>not (?:all|every|everything)\b)"),
+    re.compile(r"^(?P<cue>not (?:all|every|everything)\b|not (?:you|y'all) still\b)"),
 )
 # A belief denied in the hook's main clause: a short noun phrase, then a negated verb ("rice isn't
 # making you fat", "expensive serums don't work"). Pronouns, question words and first persons open
@@ -398,7 +398,7 @@ def _imperative(text: str) -> _Cue | None:
     """An imperative against a habit; "never thought I'd say this" is a first person left out, not an order."""
     for match in _CONTRARIAN_IMPERATIVE_RE.finditer(text):
         words = match.group("cue").split()
-        if words[-2:-1] == ["never"] and _is_past(words[-1]):
+        if words[-2:-1] == ["never"] and _is_past(words[-1]) and words[-1] not in _SAME_AS_BASE:
             continue
         return _Cue(match.start("cue"), match.end("cue"))
     return _first_match(text, (_CONTRARIAN_STOP_ALONE_RE,))
@@ -434,6 +434,10 @@ _UNIT_WORDS = frozenset({
     "kg", "kgs", "kilos", "lb", "lbs", "pounds", "km", "miles", "k", "percent", "%", "dollars", "euros",
     "bucks", "times", "x", "year-old", "year-olds",
 })
+_FAMILY_NOUNS = frozenset({
+    "kids", "children", "sons", "daughters", "boys", "girls", "babies", "toddlers", "teens", "grandkids",
+    "siblings", "sisters", "brothers", "cats", "dogs", "pets",
+})
 _NOT_PLURAL = frozenset({
     "this", "thus", "plus", "always", "does", "goes", "was", "has", "its", "yes", "less", "across", "perhaps",
     "sometimes", "whereas", "unless", "series", "species",
@@ -463,6 +467,9 @@ def _number_list(text: str) -> _Cue | None:
     following = words[index + 1 : index + 1 + _LIST_NOUN_WINDOW]
     if not following or following[0].group() in _UNIT_WORDS:
         return None
+    # "my 3 kids vs one bathroom", "two kids, one car" count a family, not items of a list.
+    if following[0].group() in _FAMILY_NOUNS and (len(following) < 2 or following[1].group() not in {"who", "that"}):
+        return None
     for word in following:
         if _is_plural(word.group()):
             return _Cue(words[index].start(), word.end())
@@ -475,7 +482,8 @@ _HOW_TO_STRONG_RES = (
     # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
     re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
-    re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b|\bhere'?s how\b"),
+    re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
+               r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
     re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
@@ -519,12 +527,13 @@ _INVERTED_OPENING_RE = re.compile(
 _WH_INVERTED_RE = re.compile(
     r"^(?P<cue>(?:(?:why|what|where|when|who|which|how)(?:'s|'re|'d|'ll| is| are| was| were| do| does| did| can|"
     r" could| should| would| will| have| has| isn't| aren't| don't| doesn't| didn't| can't| won't)\b"
-    r"|how (?:come|much|many|long|often|far|old)\b|which (?:one|ones|is|would|do|of)\b|who else\b)(?:\s+[\w']+)?)"
+    r"|how come\b|how (?:much|many|long|often|far|old) (?:do|does|did|is|are|was|were|can|could|should|would|will|"
+    r"have|has)\b|which (?:one|ones|is|would|do|of)\b|who else\b)(?:\s+[\w']+)?)"
 )
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
-    r"quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
+    r"how many of (?:you|us|y'all)\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
 )
@@ -763,6 +772,8 @@ _CURIOSITY_RES = (
                r"(?:face|reaction|response)\b"),
     # What others think or hide, told as a title: "what teachers really think about homework".
     re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
+    # … or what a sum or a thing turns out to be: "what $100 of groceries looks like in 2025".
+    re.compile(r"^(?:this is )?what (?!(?:i|we|my|our)\b)[\w$£€' -]{1,30}? (?:looks? like|costs?|gets? you|buys? you)\b"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
     re.compile(r"\byou(?: won't| will not|'ll never| will never) believe\b|\byou'll never guess\b|"
                r"\bguess (?:what|which|who|where|how|why|the)\b"),
@@ -776,7 +787,7 @@ _CURIOSITY_RES = (
         r"|\bthe (?:part|side|bit) (?:they|nobody|no one|you never)\b"
         r"|\b(?:they|nobody|no one) (?:leaves? out|never shows?|don't show|doesn't show|hides?)\b"
     ),
-    re.compile(r"\bhere'?s (?:what|why)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
+    re.compile(r"\bhere'?s (?:what|why|how much|how many)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
     re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
     re.compile(r"\bsecrets?\b|\bthe hidden\b|\b(?:little|lesser)[- ]known\b"),
     re.compile(r"\b(?:will|might|may|is going to|gonna) (?:surprise|shock|blow) (?:you|your)\b"
