@@ -340,7 +340,8 @@ _CONTRARIAN_PHRASE_RES = (
     ),
     re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
     re.compile(r"\b(?:you|i|we)(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b|\blied to\b"),
-    re.compile(r"\b(?:isn't|is not|aren't|are not|not) for everyone\b"),
+    re.compile(r"\b(?:isn't|is not|aren't|are not|not) for everyone\b|\bno such thing as\b"
+               r"|\byou(?:'re| are) (?:never |not )too (?:old|young|late|busy|small|poor)\b|\bnever too late\b"),
     re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
     re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
                r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
@@ -432,7 +433,7 @@ _UNIT_WORDS = frozenset({
     "second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
     "day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "am", "pm",
     "kg", "kgs", "kilos", "lb", "lbs", "pounds", "km", "miles", "k", "percent", "%", "dollars", "euros",
-    "bucks", "times", "x", "year-old", "year-olds",
+    "bucks", "times", "x", "year-old", "year-olds", "ingredient", "star", "course",
 })
 _FAMILY_NOUNS = frozenset({
     "kids", "children", "sons", "daughters", "boys", "girls", "babies", "toddlers", "teens", "grandkids",
@@ -505,6 +506,8 @@ _HOW_TO_WEAK_RES = (
     re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
                r"(?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
     re.compile(r"\bdiy\b|\btips (?:for|to|on)\b"),
+    # Guidance on a choice: "where to eat in Mexico City", "when to start solids".
+    re.compile(r"^(?:where|when|what|which \w+|who) to (?!be\b)\w+"),
 )
 
 
@@ -798,7 +801,7 @@ _CURIOSITY_RES = (
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this before\b"
+    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
@@ -830,7 +833,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
                r"skips?|loves?|hates?|wants?|uses?)\b"),
-    re.compile(r"\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
+    re.compile(r"^who needs\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
