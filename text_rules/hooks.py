@@ -20,65 +20,79 @@ another type fits ("POV: I just quit my job" is a story).
 The types, by what the creator means (each with the kinds of cue that show it)
 contrarian     pushes against a common belief, advice or habit:
                - an imperative opening a clause: "stop / quit / don't / never / forget / ditch …"
-                 ("Stop stretching before you run"); but "don't skip / scroll / miss …" asks the
-                 viewer to keep watching, "don't sleep on …" praises, and "quit my job" is a story
-                 whose "I" was left out;
-               - "you don't need / have to", "nobody needs", "you should stop", "… and you should too";
+                 ("Stop stretching before you run", "Stop. Putting. Oil. In. Pasta."); but "don't
+                 skip / scroll / miss …" asks the viewer to keep watching, "don't sleep on …"
+                 praises, "quit my job" is a story whose "I" was left out, and "never thought I'd
+                 …" is a first person too;
+               - "you don't need / have to", "nobody needs", "you should stop", "you can ignore",
+                 "… and you should too", "not you still …", "you're not too old to …";
                - a belief denied in the hook's main clause: a short noun phrase, then a negated verb
                  ("rice isn't making you fat", "protein timing doesn't matter", "cardio is NOT
-                 killing your gains"), "not all …", "you're not lazy, you're tired";
-               - the words of a debunk: "myth", "lies about", "overrated", "is a scam" (also asked:
-                 "is protein powder a scam?"), "a waste of money", "is wrong", "the wrong way",
-                 "you've been … wrong", "is made up", "useless", "unpopular opinion", "hot take",
-                 "hear me out", "controversial", "normalize …";
+                 killing your gains"), "not all …", "you're not lazy, you're tired", "there's no
+                 such thing as …", "… isn't for everyone";
+               - the words of a debunk: "myth", "lies about", "lied to", "overrated", "is a scam"
+                 (also asked: "is protein powder a scam?"), "a waste of money", "is wrong", "the
+                 wrong way", "you've (I've) been … wrong", "is made up", "useless", "unpopular
+                 opinion", "hot take", "hear me out", "controversial", "normalize …";
                - a question answered no ("is breakfast really that important? no.").
 number_list    a countable list that opens the hook: after at most three openers (the, my, these,
                here are, top, ranking, …) a count of two to a hundred (digits or words) and a
                plural noun within three words ("5 foods that …", "top 10 beaches", "seven signs
                …"). A number that counts no items is no list: years ("2019 vs 2024"), prices ("$40
                dinner"), amounts ("lost 12 kg", "100k"), times ("5am"), durations ("30 days of …",
-               "2 weeks in Japan"), and "one thing".
-how_to         a method: "how to" anywhere, an opening "how I / how we", "here's (exactly) how",
-               "this is how I …", "show you how", "step by step", "N-step", "tutorial", "guide to" /
-               "beginner's guide", "recipe for" (or a title ending in "recipe"), "the easiest /
-               fastest / right / best / only way to", "do this / try this" opening a clause, "try
-               this trick", "follow these steps", "what to say / do / pack when …", "tips for".
+               "2 weeks in Japan"), measures ("4 ingredient pancakes"), a family ("my 3 kids vs
+               one bathroom"), and "one thing".
+how_to         a method: "how to" anywhere (but "does anyone know how to …" asks), an opening "how
+               I / how we", "here's (exactly) how", "this is how I …", "show you how", "step by
+               step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
+               whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
+               "the trick to …ing", "with this simple method", "do this / try this" opening a
+               clause, "follow these steps", "what to say / do / pack when …", "where / when to …",
+               "tips for".
 question       asks the viewer something, in question form, with or without "?": an inverted
                opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
                word followed by an inversion ("why does …", "what's your …", "how much does …",
-               "which one …", "which side of the bed do you …"), "is it just me", "anyone else",
-               "who else", "ever tried …", "thoughts on", "hot or not", a choice asked ("tea or
-               coffee?"), or a question word that is its own subject, asked ("what happens if …?").
-               A "?" after a fragment is no question ("Worst airport in the world?"); a question
-               word before a plain clause is a title ("why your bread is dense", "what I eat in a
-               day", "what's in my bag"); "do this" opens an instruction, not a question.
+               "which one …", "which side of the bed do you …"), "is it just me", "anyone …", "who
+               else", "how many of you", "ever tried …", "thoughts on", "hot or not", a choice asked
+               ("tea or coffee?"), or a question word that is its own subject, asked ("what
+               happens if …?"). Not a question: a "?" after a fragment ("Worst airport in the
+               world?"); a question word before a plain clause, which is a title ("why your bread
+               is dense", "what I eat in a day", "how much I spent in Paris", "what's in my bag");
+               "do this …", an instruction; a negative opening without its "?" ("can't stop making
+               this salad", a first person left out).
 story          a first-person account of something that happened: I / we / my X / our X opening
-               the hook (after at most a time phrase: "two years ago I …", "after 3 years of
-               trying, I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
+               the hook (after at most a time phrase: "two years ago I …", "after 8 years of
+               teaching I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
                moved", "my toddler just said", "I've been sober", "I haven't bought", "I'm 40 and
-               just learned"); an opening past verb whose "I" was left out, before an object, a
-               particle or an amount ("got kicked out", "finally hit 10k", "lost 15 kg", "been
-               learning French"); a life event announced ("we're moving to Japan"); "day 47 of",
-               "week 12 of"; "storytime". A first person inside a relative clause is no story
-               ("best $12 I've ever spent"), and knowing is no event ("I didn't know this …").
+               just learned"; "we have food at home" is the present); an opening past verb whose
+               "I" was left out, before an object, a particle or an amount ("got kicked out",
+               "finally hit 10k", "lost 15 kg", "been learning French"); a life event announced
+               ("we're moving to Japan"); "day 47 of", "week 12 of"; "storytime". A first person
+               inside a relative clause is no story ("best $12 I've ever spent"), and neither is
+               knowing or expecting ("I didn't know this …", "I wasn't expecting this ending").
 curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit / trick …", "one
-               thing nobody …", "nobody tells you / talks about", "you won't believe", "you'll never
-               guess", "guess what / which", prompts to keep watching ("wait for the end", "watch
-               / stay till the end", "wait for his reaction", "don't skip", "keep watching", "watch
-               this", "the last one"), "what happened next", "what happens when", "the (real)
-               reason", "the truth about", "the secret", "the hidden", "this is why / what",
-               "here's what / why", "what … won't tell you", "I didn't know", "I wish I knew", "it's
-               not what you think", "you'll never look at … the same way", "read this before",
-               "this changed everything", "what teachers really think"; and an explanatory title
-               opening with "why" that is not inverted ("why your kid melts down after school").
+               ingredient that …", "nobody tells you / talks about", "the part they leave out",
+               "you won't believe", "you'll never guess", "guess what / which", "what if I told
+               you", prompts to keep watching ("wait for the end", "watch / stay till the end",
+               "wait for his reaction", "don't skip", "keep watching", "watch this", "the last
+               one", "this ending", "you're going to want to see this"), "what happened next",
+               "what happens when", "the (real) reason", "the truth about", "the story behind",
+               "the secret", "the hidden", "little-known", "this is why / what", "here's what /
+               why / how much", "what … won't tell / teach you", "will surprise you", "I didn't
+               know", "I wish I knew", "it's not what you think", "you'll never look at … the same
+               way", "read this before / if", "this changed everything"; a reveal told as a title
+               ("what teachers really think", "what $100 of groceries looks like"); an explanatory
+               title opening with "why" that is not inverted ("why your kid melts down").
 bold_claim     an absolute or superlative claim about a thing: "best", "worst", "greatest",
                "perfect", "ultimate", a superlative after "the" ("the creamiest hummus"), "… ever",
-               "all-time", "of all time", "in the world", "the most", "the only", "the #1", "number
-               one", "nothing beats", "no one … like", "better than", "more … than", "guaranteed",
-               "game changer", "must-have", "holy grail", "life changing", "underrated", "you need
-               this", "every parent needs", "everyone should", "will double / change / save …",
-               "100%", "hands down", and a named thing that did something for the creator ("this
-               app replaced my whole team", "this toy kept my toddler busy").
+               "all-time", "of all time", "in the world", "the most", "the only", "the #1",
+               "number one", "nothing beats", "no other … comes close", "no one … like", "better
+               … than", "more … than", "who needs …", "guaranteed", "game changer", "must-have",
+               "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
+               "is peak", "you need this", "every parent needs", "everyone should", "the mistake
+               every beginner makes", "will double / change / save …", "100%", "hands down", and a
+               named thing that did something for the creator ("this app replaced my whole team",
+               "this toy kept my toddler busy").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling").
 
@@ -536,7 +550,8 @@ _WH_INVERTED_RE = re.compile(
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
-    r"how many of (?:you|us|y'all)\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|thoughts\?|yes or no\b|or nah\b|"
+    r"how many of (?:you|us|y'all)\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|"
+    r"thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
 )
@@ -618,7 +633,8 @@ _IRREGULAR_PAST = frozenset({
     "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
     "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
     "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
-    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "beat", "split", "cast", "swam", "sang", "drank", "rode", "shot",
+    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "beat", "split", "cast", "swam", "sang",
+    "drank", "rode", "shot",
     "stood", "understood",
     "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
 })
@@ -763,7 +779,8 @@ _CURIOSITY_RES = (
     re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
     # "the one habit that fixed my sleep", "this one trick …": the item itself is held back.
     re.compile(
-        r"(?:\b(?:the|this|that) |^)one (?:[\w'-]+ )?(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
+        r"(?:\b(?:the|this|that) |^)one (?:[\w'-]+ )?"
+        r"(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
         r"step|exercise|question|reason|food|product|app|tool|word|skill|setting|swap|move|stretch|lesson)s?\b"
         r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|most|people)\b"
     ),
@@ -776,7 +793,8 @@ _CURIOSITY_RES = (
     # What others think or hide, told as a title: "what teachers really think about homework".
     re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
     # … or what a sum or a thing turns out to be: "what $100 of groceries looks like in 2025".
-    re.compile(r"^(?:this is )?what (?!(?:i|we|my|our)\b)[\w$£€' -]{1,30}? (?:looks? like|costs?|gets? you|buys? you)\b"),
+    re.compile(r"^(?:this is )?what (?!(?:i|we|my|our)\b)[\w$£€' -]{1,30}? "
+               r"(?:looks? like|costs?|gets? you|buys? you)\b"),
     re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
     re.compile(r"\byou(?: won't| will not|'ll never| will never) believe\b|\byou'll never guess\b|"
                r"\bguess (?:what|which|who|where|how|why|the)\b"),
@@ -786,7 +804,8 @@ _CURIOSITY_RES = (
     re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
     re.compile(
-        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) (?:want you to (?:know|see)|(?:tell|teach|show)(?:s|ing)? you)\b"
+        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) "
+        r"(?:want you to (?:know|see)|(?:tell|teach|show)(?:s|ing)? you)\b"
         r"|\bthe (?:part|side|bit) (?:they|nobody|no one|you never)\b"
         r"|\b(?:they|nobody|no one) (?:leaves? out|never shows?|don't show|doesn't show|hides?)\b"
     ),
@@ -819,7 +838,8 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
     re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
-    re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?(?:like|beats|compares|comes close|does it better)\b"
+    re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?"
+               r"(?:like|beats|compares|comes close|does it better)\b"
                r"|\bbeats\b|\bbetter than\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
                r"|\bmust[- ]haves?\b|\bholy grail\b"),
