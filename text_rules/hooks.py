@@ -356,7 +356,7 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:you|i|we)(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b|\blied to\b"),
     re.compile(r"\b(?:isn't|is not|aren't|are not|not) for everyone\b|\bno such thing as\b"
                r"|\byou(?:'re| are) (?:never |not )too (?:old|young|late|busy|small|poor)\b|\bnever too late\b"),
-    re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them|that) wrong\b"),
+    re.compile(r"\b(?:doing|getting|making|using|get|gets|got|do) (?:it|this|them|that) wrong\b"),
     re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
                r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
     re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
@@ -497,7 +497,9 @@ _HOW_TO_STRONG_RES = (
     # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
     re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
-    re.compile(r"\b(?:here'?s|here is|this is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
+    # "this is how we do Christmas morning" shows a moment, "here's how we …" a method.
+    re.compile(r"\b(?:here'?s|here is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
+               r"|\bthis is (?:exactly )?how (?:to|you)\b"
                r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
     re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"),
@@ -513,7 +515,8 @@ _HOW_TO_WEAK_RES = (
     ),
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
-        r"cheapest|better|lazy|only) ways? to\b|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
+        r"cheapest|better|lazy|only) ways? to\b"
+        r"|\b(?:a|one|this|my) (?:simple |easy |quick |clever |genius |little )?(?:trick|hack|method|technique) to \w+|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
@@ -550,7 +553,7 @@ _WH_INVERTED_RE = re.compile(
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
-    r"how many of (?:you|us|y'all)\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|"
+    r"how many of (?:you|us|y'all)\b|(?:raise your hand|hands up) if\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|"
     r"thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
@@ -604,6 +607,7 @@ def _question(text: str) -> _Cue | None:
 
 _FIRST_PERSON = frozenset({"i", "we", "i've", "we've", "i'd", "we'd", "i'm", "we're", "i'll", "me"})
 _FIRST_PERSON_OWNERS = frozenset({"my", "our"})
+_PRESENT_NARRATORS = frozenset({"i'm", "we're"})
 # Words that may stand before the narrator: a time or a link ("two years ago I …", "after 10 years I …").
 _STORY_PREAMBLE = frozenset({
     "after", "when", "last", "this", "past", "year", "years", "month", "months", "week", "weeks", "day", "days",
@@ -669,6 +673,8 @@ _LIFE_EVENT_RE = re.compile(
     r"^(?:big news\W*)?(?P<cue>(?:i'm|we're|i am|we are) (?:officially |finally )?(?:moving|leaving|quitting|retiring|"
     r"pregnant|engaged|expecting|getting (?:married|divorced)|having a baby))\b"
 )
+# "It took me 3 years to figure this out": a time it took the narrator.
+_TOOK_ME_RE = re.compile(r"^(?P<cue>(?:it|this|that) (?:only )?took (?:me|us))\b")
 _STORYTIME_RE = re.compile(r"\b(?P<cue>story ?time)\b")
 
 
@@ -697,10 +703,11 @@ def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
         # "we have food at home" is the present; "we have lived in a van" is told.
         participle = next((w.group() for w in after[position + 1 :] if w.group() not in _ADVERBS), "")
         return index + 1 + position if _is_past(participle) else None
-    if verb in _PERFECT_OR_PAST_AUXILIARIES or _is_past(verb):
+    # After "I'm", an -ed word describes the narrator ("I'm obsessed with this"); it tells nothing.
+    if narrator not in _PRESENT_NARRATORS and (verb in _PERFECT_OR_PAST_AUXILIARIES or _is_past(verb)):
         return index + 1 + position
     # "I'm 40 and just learned to swim": the event follows an "and".
-    if narrator in {"i'm", "we're"}:
+    if narrator in _PRESENT_NARRATORS:
         for offset, word in enumerate(after[:5]):
             if word.group() == "and" and offset + 1 < len(after):
                 following = [w for w in after[offset + 1 : offset + 3] if w.group() not in _ADVERBS]
@@ -762,7 +769,7 @@ def _told_from(text: str, opening: int) -> _Cue | None:
 
 
 def _story(text: str) -> _Cue | None:
-    for pattern in (_JOURNEY_RE, _STORYTIME_RE, _LIFE_EVENT_RE):
+    for pattern in (_JOURNEY_RE, _STORYTIME_RE, _LIFE_EVENT_RE, _TOOK_ME_RE):
         match = pattern.search(text)
         if match:
             return _Cue(match.start("cue"), match.end("cue"))
@@ -801,7 +808,8 @@ _CURIOSITY_RES = (
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
     re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
     re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\b(?:the|this|that) ending\b"),
-    re.compile(r"\b(?:the )?last one\b|\bplot twist\b|\bpart 2\b"),
+    re.compile(r"\b(?:the )?last one\b|\bplot twist\b"),
+    re.compile(r"\b(?:never|haven't|not) heard of\b|\b(?:did not|didn't|never) expect(?:ed)? (?:this|that)\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
     re.compile(
         r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) "
@@ -853,7 +861,7 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
                r"skips?|loves?|hates?|wants?|uses?)\b"),
-    re.compile(r"^who needs\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
+    re.compile(r"^who needs\b|^proof (?:that|you)\b|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
