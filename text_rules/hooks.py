@@ -243,7 +243,8 @@ def _is_only_lead_in(line: str) -> bool:
 # Openers that promise nothing themselves; a list of them may precede the hook ("ok so real quick:").
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
-    r"be honest|be real|(?:real|serious|genuine|honest) question|pov|psa|friendly reminder|reminder|update|"
+    r"be honest|be real|real talk|(?:real|serious|genuine|honest) question|(?:you|you guys|y'all) asked|pov|psa|"
+    r"friendly reminder|reminder|update|"
     r"save this|bookmark this|part \d+|ps|(?:replying|reply) to @?[\w.]+|but|ngl|not gonna lie|tbh|lowkey|"
     r"genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
 )
@@ -344,7 +345,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
                r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
-    re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\blying to you\b|\bdebunk\w*"),
+    re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\b(?:lie|lying) (?:to you|about)\b|\bdebunk\w*"
+               r"|^sorry,? but\b|\bsorry not sorry\b"),
     # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
     re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
                r"|\bwaste of (?:money|time)\b"),
@@ -502,7 +504,8 @@ _HOW_TO_STRONG_RES = (
                r"|\bthis is (?:exactly )?how (?:to|you)\b"
                r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
-    re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"),
+    re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"
+               r"|\bshow(?:ing)? you my (?:system|method|routine|process|formula|framework|trick)\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
     # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
     re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*(?:[:(,—–-]|$)"),
@@ -516,7 +519,8 @@ _HOW_TO_WEAK_RES = (
     re.compile(
         r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
         r"cheapest|better|lazy|only) ways? to\b"
-        r"|\b(?:a|one|this|my) (?:simple |easy |quick |clever |genius |little )?(?:trick|hack|method|technique) to \w+|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
+        r"|\b(?:a|one|this|my) (?:simple |easy |quick |clever |genius |little )?(?:trick|hack|method|technique) to \w+"
+        r"|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
@@ -553,7 +557,8 @@ _WH_INVERTED_RE = re.compile(
 _QUESTION_PHRASE_RE = re.compile(
     r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
     r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
-    r"how many of (?:you|us|y'all)\b|(?:raise your hand|hands up) if\b|quick question\b|would you rather\b|which would you\b|thoughts on\b|"
+    r"how many of (?:you|us|y'all)\b|(?:raise your hand|hands up) if\b|quick question\b|would you rather\b|"
+    r"which would you\b|thoughts on\b|"
     r"thoughts\?|yes or no\b|or nah\b|"
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
@@ -571,17 +576,32 @@ _CLAUSE_SUBJECTS = frozenset({
 })
 # "What's in my bag" shows the creator's things; it asks the viewer nothing.
 _CONTENTS_TITLE_RE = re.compile(r"^what's (?:in|on|inside) (?:my|our)\b")
+_CLAUSE_SEPARATOR_RE = re.compile(r"[,:;]\s+|\s[-–—]\s+")
 _CHOICE_RE = re.compile(r"[\w']+ or [\w']+")
 # "What happened next?" withholds the answer; its "?" does not make it a question to the viewer.
 _TEASER_RE = re.compile(r"^what (?:happened|happens) next\b")
 
 
-def _question(text: str) -> _Cue | None:
+def _question_parts(text: str) -> list[tuple[int, str, bool]]:
+    """(start, text, asked) of each sentence and, in an asked sentence, of each clause after a comma or colon.
+
+    "You guys asked, how do I stay so organised?" asks in its second clause.
+    """
+    parts = []
     offset = 0
     for sentence in _sentences(text):
         start = offset + text[offset:].find(sentence)
         offset = start + len(sentence)
         asked = sentence.rstrip().endswith("?")
+        parts.append((start, sentence, asked))
+        if asked:
+            parts += [(start + match.end(), sentence[match.end():], True)
+                      for match in _CLAUSE_SEPARATOR_RE.finditer(sentence)]
+    return parts
+
+
+def _question(text: str) -> _Cue | None:
+    for start, sentence, asked in _question_parts(text):
         if _CONTENTS_TITLE_RE.match(sentence):
             continue
         for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE):
@@ -861,7 +881,9 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
                r"skips?|loves?|hates?|wants?|uses?)\b"),
-    re.compile(r"^who needs\b|^proof (?:that|you)\b|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b|\bunbeatable\b|\bunmatched\b"
+    re.compile(r"\bworth every (?:penny|cent|dollar|pound|minute|second)\b|^who needs\b|^proof (?:that|you)\b"
+               r"|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b"
+               r"|\bunbeatable\b|\bunmatched\b"
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
