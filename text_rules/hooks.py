@@ -30,10 +30,10 @@ contrarian     pushes against a common belief, advice or habit:
                  ("rice isn't making you fat", "protein timing doesn't matter", "cardio is NOT
                  killing your gains"), "not all …", "you're not lazy, you're tired", "there's no
                  such thing as …", "… isn't for everyone";
-               - the words of a debunk: "myth", "lies about", "lied to", "overrated", "is a scam"
-                 (also asked: "is protein powder a scam?"), "a waste of money", "is wrong", "the
-                 wrong way", "you've (I've) been … wrong", "is made up", "useless", "unpopular
-                 opinion", "hot take", "hear me out", "controversial", "normalize …";
+               - the words of a debunk: "myth", "lies about", "lied to", "sorry but", "overrated",
+                 "is a scam" (also asked: "is protein powder a scam?"), "a waste of money", "is
+                 wrong", "the wrong way", "you've (I've) been … wrong", "is made up", "useless",
+                 "unpopular opinion", "hot take", "hear me out", "controversial", "normalize …";
                - a question answered no ("is breakfast really that important? no.").
 number_list    a countable list that opens the hook: after at most three openers (the, my, these,
                here are, top, ranking, …) a count of two to a hundred (digits or words) and a
@@ -43,17 +43,19 @@ number_list    a countable list that opens the hook: after at most three openers
                "2 weeks in Japan"), measures ("4 ingredient pancakes"), a family ("my 3 kids vs
                one bathroom"), and "one thing".
 how_to         a method: "how to" anywhere (but "does anyone know how to …" asks), an opening "how
-               I / how we", "here's (exactly) how", "this is how I …", "show you how", "step by
+               I / how we", "here's (exactly) how", "this is how to", "show you how", "step by
                step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
                whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
-               "the trick to …ing", "with this simple method", "do this / try this" opening a
-               clause, "follow these steps", "what to say / do / pack when …", "where / when to …",
-               "tips for".
+               "a simple trick to", "the trick to …ing", "with this simple method", "show you my
+               system", "do this / try this" opening a clause, "follow these steps", "what to say /
+               do / pack when …", "where / when to …", "tips for". "This is how we do Christmas"
+               shows a moment, not a method.
 question       asks the viewer something, in question form, with or without "?": an inverted
                opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
                word followed by an inversion ("why does …", "what's your …", "how much does …",
                "which one …", "which side of the bed do you …"), "is it just me", "anyone …", "who
-               else", "how many of you", "ever tried …", "thoughts on", "hot or not", a choice asked
+               else", "how many of you", "raise your hand if", "ever tried …", "thoughts on", "hot or
+               not", a question after a comma ("you guys asked, how do I …?"), a choice asked
                ("tea or coffee?"), or a question word that is its own subject, asked ("what
                happens if …?"). Not a question: a "?" after a fragment ("Worst airport in the
                world?"); a question word before a plain clause, which is a title ("why your bread
@@ -67,8 +69,9 @@ story          a first-person account of something that happened: I / we / my X 
                just learned"; "we have food at home" is the present); an opening past verb whose
                "I" was left out, before an object, a particle or an amount ("got kicked out",
                "finally hit 10k", "lost 15 kg", "been learning French"); a life event announced
-               ("we're moving to Japan"); "day 47 of", "week 12 of"; "storytime". A first person
-               inside a relative clause is no story ("best $12 I've ever spent"), and neither is
+               ("we're moving to Japan"); "it took me 3 years to …"; "day 47 of", "week 12 of";
+               "storytime". No story: an -ed word after "I'm", which describes ("I'm obsessed with
+               this"); a first person inside a relative clause ("best $12 I've ever spent");
                knowing or expecting ("I didn't know this …", "I wasn't expecting this ending").
 curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit / trick …", "one
                ingredient that …", "nobody tells you / talks about", "the part they leave out",
@@ -77,8 +80,8 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                "wait for his reaction", "don't skip", "keep watching", "watch this", "the last
                one", "this ending", "you're going to want to see this"), "what happened next",
                "what happens when", "the (real) reason", "the truth about", "the story behind",
-               "the secret", "the hidden", "little-known", "this is why / what", "here's what /
-               why / how much", "what … won't tell / teach you", "will surprise you", "I didn't
+               "you've never heard of", "didn't expect this", "the secret", "the hidden",
+               "little-known", "this is why / what", "here's what / why / how much", "what … won't tell / teach you", "will surprise you", "I didn't
                know", "I wish I knew", "it's not what you think", "you'll never look at … the same
                way", "read this before / if", "this changed everything"; a reveal told as a title
                ("what teachers really think", "what $100 of groceries looks like"); an explanatory
@@ -89,10 +92,11 @@ bold_claim     an absolute or superlative claim about a thing: "best", "worst", 
                "number one", "nothing beats", "no other … comes close", "no one … like", "better
                … than", "more … than", "who needs …", "guaranteed", "game changer", "must-have",
                "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
-               "is peak", "you need this", "every parent needs", "everyone should", "the mistake
-               every beginner makes", "will double / change / save …", "100%", "hands down", and a
-               named thing that did something for the creator ("this app replaced my whole team",
-               "this toy kept my toddler busy").
+               "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
+               "every parent needs", "everyone should", "the mistake every beginner makes", "will
+               double / change / save …", "100%", "hands down", and a named thing that did
+               something for the creator ("this app replaced my whole team", "this toy kept my
+               toddler busy").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling").
 
