@@ -81,9 +81,10 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                one", "this ending", "you're going to want to see this"), "what happened next",
                "what happens when", "the (real) reason", "the truth about", "the story behind",
                "you've never heard of", "didn't expect this", "the secret", "the hidden",
-               "little-known", "this is why / what", "here's what / why / how much", "what … won't tell / teach you", "will surprise you", "I didn't
-               know", "I wish I knew", "it's not what you think", "you'll never look at … the same
-               way", "read this before / if", "this changed everything"; a reveal told as a title
+               "little-known", "this is why / what", "here's what / why / how much", "what …
+               won't tell / teach you", "will surprise you", "I didn't know", "I wish I knew",
+               "it's not what you think", "you'll never look at … the same way", "read this before
+               / if", "this changed everything"; a reveal told as a title
                ("what teachers really think", "what $100 of groceries looks like"); an explanatory
                title opening with "why" that is not inverted ("why your kid melts down").
 bold_claim     an absolute or superlative claim about a thing: "best", "worst", "greatest",
