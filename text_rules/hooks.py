@@ -53,7 +53,8 @@ how_to         a method: "how to" anywhere (but "does anyone know how to …" as
 question       asks the viewer something, in question form, with or without "?": an inverted
                opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
                word followed by an inversion ("why does …", "what's your …", "how much does …",
-               "which one …", "which side of the bed do you …"), "is it just me", "anyone …", "who
+               "which one …", "which side of the bed do you …", "what song is stuck in your
+               head"), "is it just me", "anyone …", "who
                else", "how many of you", "raise your hand if", "ever tried …", "thoughts on", "hot or
                not", a question after a comma ("you guys asked, how do I …?"), a choice asked
                ("tea or coffee?"), or a question word that is its own subject, asked ("what
@@ -568,6 +569,11 @@ _QUESTION_PHRASE_RE = re.compile(
     r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
     r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
 )
+# A question word, its noun and then a verb about the viewer: "what song is stuck in your head".
+_WH_NOUN_ABOUT_YOU_RE = re.compile(
+    r"^(?P<cue>(?:what|which) (?:[\w'-]+ ){1,2}(?:is|are|was|were|do|does|did|would|should|can|could|will|has|have))"
+    r"\b.*\byour?\b"
+)
 # A question word, its noun and then an inversion: "which side of the bed do you sleep on".
 _WH_NOUN_INVERTED_RE = re.compile(
     r"^(?P<cue>(?:which|what|how many|how much|whose)(?: [\w'-]+){1,4}? "
@@ -609,7 +615,8 @@ def _question(text: str) -> _Cue | None:
     for start, sentence, asked in _question_parts(text):
         if _CONTENTS_TITLE_RE.match(sentence):
             continue
-        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE):
+        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE,
+                        _WH_NOUN_ABOUT_YOU_RE):
             match = pattern.match(sentence)
             # Without its "?", "can't stop making this salad" is a first person left out, not a question.
             if match and pattern is _INVERTED_OPENING_RE and not asked and "'t" in sentence.split(" ", 1)[0]:
@@ -814,7 +821,7 @@ _CURIOSITY_RES = (
         r"(?:\b(?:the|this|that) |^)one (?:[\w'-]+ )?"
         r"(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
         r"step|exercise|question|reason|food|product|app|tool|word|skill|setting|swap|move|stretch|lesson)s?\b"
-        r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|most|people)\b"
+        r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|every|all|most|people)\b"
     ),
     # A prompt to keep watching: "wait for the cat's reaction", "stay for the reveal".
     re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) "
