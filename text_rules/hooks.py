@@ -229,7 +229,11 @@ def extract_hook(caption: str, transcript: str = "") -> str:
         if not lead_in and _is_only_lead_in(cleaned):
             lead_in = cleaned
             continue
-        return _shorten(f"{lead_in} {cleaned}" if lead_in else cleaned)
+        if lead_in:
+            # "PSA" over "Stop microwaving your coffee" reads "PSA: Stop microwaving your coffee".
+            mark = "" if lead_in.endswith((":", ",", ".", "!", "-", "–", "—")) else ":"
+            return _shorten(f"{lead_in}{mark} {cleaned}")
+        return _shorten(cleaned)
     if lead_in:
         return _shorten(lead_in)
     spoken = _clean(transcript)
@@ -239,7 +243,8 @@ def extract_hook(caption: str, transcript: str = "") -> str:
 
 
 def _is_only_lead_in(line: str) -> bool:
-    lowered = line.lower().replace("’", "'")
+    # A line of its own sets the lead-in off as a colon would ("PSA 🚨", "Part 2").
+    lowered = line.lower().replace("’", "'").rstrip() + ":"
     lead_in = _LEAD_IN_RE.match(lowered)
     return bool(lead_in) and not any(ch.isalpha() for ch in lowered[lead_in.end():])
 
@@ -248,11 +253,14 @@ def _is_only_lead_in(line: str) -> bool:
 
 # Openers that promise nothing themselves; a list of them may precede the hook ("ok so real quick:").
 _LEAD_IN_RE = re.compile(
-    r"^(?:(?:okay|ok|so|alright|right|real quick|quick|listen|look|honestly|guys|friends|hey|y'all|"
-    r"be honest|be real|real talk|(?:real|serious|genuine|honest) question|(?:you|you guys|y'all) asked|pov|psa|"
-    r"friendly reminder|reminder|update|"
-    r"save this|bookmark this|part \d+|ps|(?:replying|reply) to @?[\w.]+|but|ngl|not gonna lie|tbh|lowkey|"
-    r"genuinely|fr)\b\s*[,:.!\-–—]*\s*)+"
+    r"^(?:(?:"
+    # Words that are only ever a lead-in at the start of a hook.
+    r"(?:okay|ok|so|alright|honestly|guys|hey|pov|psa|ps|but|ngl|not gonna lie|tbh|lowkey|fr|real quick|"
+    r"(?:replying|reply) to @?[\w.]+|(?:you|you guys|y'all) asked)\b\s*[,:.!\-–—]*"
+    # Words that are a lead-in only when a mark sets them off ("quick:", but "quick dinner idea").
+    r"|(?:right|quick|listen|look|friends|be honest|be real|real talk|(?:real|serious|genuine|honest) question|"
+    r"friendly reminder|reminder|update|save this|bookmark this|part \d+|genuinely)\s*[,:.!\-–—]+"
+    r")\s*)+"
 )
 _APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
 # Captions drop apostrophes and shorten words; the rules read them spelled out.
@@ -369,6 +377,7 @@ _CONTRARIAN_PHRASE_RES = (
                r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
     re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
     re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"
+               r"|\b(?:can we|let's|we need to|we have to|time to) (?:please |all |just )?stop\b"
                r"|\byou can (?:safely |totally )?(?:ignore|skip|stop|forget)\b"),
     # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
@@ -532,7 +541,8 @@ _HOW_TO_WEAK_RES = (
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
     re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
                r"(?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
-    re.compile(r"\bdiy\b|\btips (?:for|to|on)\b"),
+    re.compile(r"\bdiy\b|\btips (?:for|to|on)\b|\bon how (?:i|we)\b"
+               r"|\b(?:pro|top|quick|kitchen|life|cleaning|travel|packing|money|parenting) (?:tip|hack)s?\b"),
     # Guidance on a choice: "where to eat in Mexico City", "when to start solids".
     re.compile(r"^(?:where|when|what|which \w+|who) to (?!be\b)\w+"),
 )
@@ -860,7 +870,7 @@ _CURIOSITY_RES = (
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
+    re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
@@ -893,6 +903,8 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
     re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
                r"skips?|loves?|hates?|wants?|uses?)\b"),
+    re.compile(r"\byou (?:need|have|got) to try this\b|\bthat (?:actually|finally|really) works\b"
+               r"|\b(?:are|is|been|stop) sleeping on\b"),
     re.compile(r"\bworth every (?:penny|cent|dollar|pound|minute|second)\b|^who needs\b|^proof (?:that|you)\b"
                r"|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b"
                r"|\bunbeatable\b|\bunmatched\b"

@@ -316,7 +316,8 @@ def test_the_hook_of_a_caption_is_its_first_line_with_letters():
 
 def test_a_first_line_that_is_only_a_lead_in_is_read_with_the_line_after_it():
     hook = extract_hook("🚨 PSA 🚨\nStop microwaving your coffee\n#coffee")
-    assert hook == "PSA Stop microwaving your coffee"
+    assert hook == "PSA: Stop microwaving your coffee"
     assert type_hook(hook).type == "contrarian"
     assert extract_hook("POV:\n\nyou live in a tiny flat") == "POV: you live in a tiny flat"
     assert extract_hook("POV: 🙃") == "POV:"
+    assert type_hook(extract_hook("Part 2 👇\n5 more foods I never buy")).type == "number_list"
