@@ -13,9 +13,11 @@ else the transcript's first sentence, cut to about 150 characters (extract_hook)
 Reading a hook
 The rules read the hook lower-cased, with casual spellings spelled out ("whats", "dont", "u" are
 read as "what's", "don't", "you") and without a lead-in that promises nothing itself ("ok so",
-"real quick:", "be honest,", "ngl", "POV:", "PSA:", "reminder:", "save this:", "part 2:",
-"replying to @…"). "POV: you live in a tiny flat" is then a plain scenario (statement) unless
-another type fits ("POV: I just quit my job" is a story).
+"real quick", "ngl", "POV:", "PSA:", "replying to @…"; words that also open real hooks count as a
+lead-in only when a mark sets them off: "quick:", "be honest,", "reminder:", "part 2:", but "quick
+hack for …"). "POV: you live in a tiny flat" is then a plain scenario (statement) unless another
+type fits ("POV: I just quit my job" is a story). A first line that is only a lead-in ("PSA 🚨",
+"Part 2") is read with the line after it (extract_hook).
 
 The types, by what the creator means (each with the kinds of cue that show it)
 contrarian     pushes against a common belief, advice or habit:
@@ -25,7 +27,8 @@ contrarian     pushes against a common belief, advice or habit:
                  praises, "quit my job" is a story whose "I" was left out, and "never thought I'd
                  …" is a first person too;
                - "you don't need / have to", "nobody needs", "you should stop", "you can ignore",
-                 "… and you should too", "not you still …", "you're not too old to …";
+                 "… and you should too", "not you still …", "you're not too old to …", "can we
+                 please stop …";
                - a belief denied in the hook's main clause: a short noun phrase, then a negated verb
                  ("rice isn't making you fat", "protein timing doesn't matter", "cardio is NOT
                  killing your gains"), "not all …", "you're not lazy, you're tired", "there's no
@@ -47,7 +50,7 @@ how_to         a method: "how to" anywhere (but "does anyone know how to …" as
                step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
                whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
                "a simple trick to", "the trick to …ing", "with this simple method", "show you my
-               system", "do this / try this" opening a clause, "follow these steps", "what to say /
+               system", "pro tip", "life hack", "a thread on how I …", "do this / try this" opening a clause, "follow these steps", "what to say /
                do / pack when …", "where / when to …", "tips for". "This is how we do Christmas"
                shows a moment, not a method.
 question       asks the viewer something, in question form, with or without "?": an inverted
@@ -79,7 +82,8 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                "you won't believe", "you'll never guess", "guess what / which", "what if I told
                you", prompts to keep watching ("wait for the end", "watch / stay till the end",
                "wait for his reaction", "don't skip", "keep watching", "watch this", "the last
-               one", "this ending", "you're going to want to see this"), "what happened next",
+               one", "this ending", "you're going to want to see this", "swipe for …"), "what
+               happened next",
                "what happens when", "the (real) reason", "the truth about", "the story behind",
                "you've never heard of", "didn't expect this", "the secret", "the hidden",
                "little-known", "this is why / what", "here's what / why / how much", "what …
@@ -95,6 +99,7 @@ bold_claim     an absolute or superlative claim about a thing: "best", "worst", 
                … than", "more … than", "who needs …", "guaranteed", "game changer", "must-have",
                "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
                "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
+               "you need to try this", "a budget that actually works", "y'all are sleeping on …",
                "every parent needs", "everyone should", "the mistake every beginner makes", "will
                double / change / save …", "100%", "hands down", and a named thing that did
                something for the creator ("this app replaced my whole team", "this toy kept my
