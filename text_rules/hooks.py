@@ -50,9 +50,9 @@ how_to         a method: "how to" anywhere (but "does anyone know how to …" as
                step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
                whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
                "a simple trick to", "the trick to …ing", "with this simple method", "show you my
-               system", "pro tip", "life hack", "a thread on how I …", "do this / try this" opening a clause, "follow these steps", "what to say /
-               do / pack when …", "where / when to …", "tips for". "This is how we do Christmas"
-               shows a moment, not a method.
+               system", "pro tip", "life hack", "a thread on how I …", "do this / try this"
+               opening a clause, "follow these steps", "what to say / do / pack when …", "where /
+               when to …", "tips for". "This is how we do Christmas" shows a moment, not a method.
 question       asks the viewer something, in question form, with or without "?": an inverted
                opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
                word followed by an inversion ("why does …", "what's your …", "how much does …",
