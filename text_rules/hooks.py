@@ -26,7 +26,8 @@ contrarian     pushes against a common belief, advice or habit:
                  skip / scroll / miss …" asks the viewer to keep watching, "don't sleep on …"
                  praises, "quit my job" is a story whose "I" was left out, and "never thought I'd
                  …" is a first person too;
-               - "you don't need / have to", "nobody needs", "you should stop", "you can ignore",
+               - "you don't need / have to" heading the hook or a clause (not "how to stop buying
+                 things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
                  please stop …";
                - a belief denied in the hook's main clause: a short noun phrase, then a negated verb
@@ -36,7 +37,8 @@ contrarian     pushes against a common belief, advice or habit:
                - the words of a debunk: "myth", "lies about", "lied to", "sorry but", "overrated",
                  "is a scam" (also asked: "is protein powder a scam?"), "a waste of money", "is
                  wrong", "the wrong way", "you've (I've) been … wrong", "is made up", "useless",
-                 "unpopular opinion", "hot take", "hear me out", "controversial", "normalize …";
+                 "unpopular opinion", "hot take", "hear me out", "controversial", "normalize …",
+                 scare quotes in a list ("5 'healthy' snacks");
                - a question answered no ("is breakfast really that important? no.").
 number_list    a countable list that opens the hook: after at most three openers (the, my, these,
                here are, top, ranking, …) a count of two to a hundred (digits or words) and a
@@ -45,7 +47,8 @@ number_list    a countable list that opens the hook: after at most three openers
                dinner"), amounts ("lost 12 kg", "100k"), times ("5am"), durations ("30 days of …",
                "2 weeks in Japan"), measures ("4 ingredient pancakes"), a family ("my 3 kids vs
                one bathroom"), and "one thing".
-how_to         a method: "how to" anywhere (but "does anyone know how to …" asks), an opening "how
+how_to         a method: "how to" anywhere (but "does anyone know how to …" asks and "my son taught
+               me how to …" tells), an opening "how
                I / how we", "here's (exactly) how", "this is how to", "show you how", "step by
                step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
                whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
@@ -102,8 +105,8 @@ bold_claim     an absolute or superlative claim about a thing: "best", "worst", 
                "you need to try this", "a budget that actually works", "y'all are sleeping on …",
                "every parent needs", "everyone should", "the mistake every beginner makes", "will
                double / change / save …", "100%", "hands down", and a named thing that did
-               something for the creator ("this app replaced my whole team", "this toy kept my
-               toddler busy").
+               something for the creator or beyond what is usual ("this app replaced my whole team",
+               "this toy kept my toddler busy", "this backpack survived 20 countries").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling").
 
@@ -348,7 +351,7 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], strong: bool 
 
 # --- contrarian ----------------------------------------------------------------------------------
 
-_CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+)"
+_CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+|\bbut\s+)"
 # Imperatives against a habit. "don't skip / scroll / miss …" asks the viewer to keep watching, "don't
 # forget" is a reminder, and "quit my job" is a story with its "I" left out.
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
@@ -360,7 +363,14 @@ _CONTRARIAN_IMPERATIVE_RE = re.compile(
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
 _CONTRARIAN_PHRASE_RES = (
     # "so you don't have to" is a promise, not an objection.
-    re.compile(r"(?<!so )\byou (?:also |really |honestly |actually )?(?:don't|dont|do not|never) (?:need|have to)\b"),
+    # "you don't need …" heading the hook or a clause ("4 things you don't need for a newborn", "no, you
+    # don't need to detox"); deep in a method it is only an object ("how to stop buying things you don't need").
+    re.compile(r"(?:^(?:[\w'$-]+ ){0,4}|[.!?:;,]\s*|\b(?:and|but|so) )(?<!so )"
+               r"(?P<cue>you (?:also |really |honestly |actually )?(?:don't|dont|do not|never) (?:need|have to))\b"),
+    # Scare quotes around what a list debunks: "5 'healthy' snacks", "4 money 'rules' that keep you poor".
+    re.compile(r"^(?:the |these |my )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w-]+ ){0,2}"
+               r"(?P<cue>'(?:healthy|rules?|clean|natural|tips?|facts?|advice|superfoods?|detox|"
+               r"hacks?|safe)')"),
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
                r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
@@ -517,7 +527,9 @@ def _number_list(text: str) -> _Cue | None:
 
 _HOW_TO_STRONG_RES = (
     # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
-    re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )\bhow to\b"),
+    # … and "my son taught me how to play Minecraft" tells.
+    re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )(?<!taught me )(?<!taught us )(?<!learned )"
+               r"(?<!learnt )\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
     # "this is how we do Christmas morning" shows a moment, "here's how we …" a method.
     re.compile(r"\b(?:here'?s|here is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
@@ -916,7 +928,7 @@ _BOLD_CLAIM_RES = (
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
-               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us)\b"),
+               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us|every|all|the whole|\d+)\b"),
     re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b"
                r"|\ball[- ]time\b|\bunderrated\b"
                r"|\bnot even close\b|\b(?:is|this is|that's) peak\b"),
