@@ -887,7 +887,8 @@ _CURIOSITY_RES = (
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
     re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
-    re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
+    re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b"
+               r"|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
