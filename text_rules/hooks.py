@@ -397,7 +397,8 @@ _CONTRARIAN_PHRASE_RES = (
     # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
-    re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+,?\s+){0,2}?(?:no|nope|nah|not really|wrong|false|stop)\b)"),
+    re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
+               r"not necessarily|wrong|false|stop|myth)\b)"),
     # "Not all carbs are bad", "not every tantrum needs a response".
     re.compile(r"^(?P<cue>not (?:all|every|everything)\b|not (?:you|y'all) still\b)"),
 )
