@@ -52,6 +52,13 @@ REQUIRED_NICHES = {
 }
 
 
+# The confusion matrix's column headings, in HOOK_TYPES order.
+COLUMN_NAMES = {
+    "question": "quest", "number_list": "list", "how_to": "howto", "contrarian": "contra", "story": "story",
+    "curiosity_gap": "curio", "bold_claim": "bold", "statement": "state",
+}
+
+
 # --- The labelled captions ----------------------------------------------------------------------
 
 
@@ -132,7 +139,7 @@ class TypingReport:
         for hook_type in HOOK_TYPE_ORDER:
             precision, recall, f1, support = self.scores(hook_type)
             lines.append(f"{hook_type:<15}{precision:>10.3f}{recall:>8.3f}{f1:>8.3f}{support:>9}")
-        short = {name: name[:5] for name in HOOK_TYPE_ORDER}
+        short = COLUMN_NAMES
         lines += ["", "confusion (rows: label, columns: typed)",
                   f"{'':<15}" + "".join(f"{short[name]:>7}" for name in HOOK_TYPE_ORDER)]
         for label, row in self.confusion().items():
