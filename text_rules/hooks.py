@@ -369,8 +369,9 @@ _CONTRARIAN_PHRASE_RES = (
                r"(?P<cue>you (?:also |really |honestly |actually )?(?:don't|dont|do not|never) (?:need|have to))\b"),
     # Scare quotes around what a list debunks: "5 'healthy' snacks", "4 money 'rules' that keep you poor".
     re.compile(r"^(?:the |these |my )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w-]+ ){0,2}"
-               r"(?P<cue>'(?:healthy|rules?|clean|natural|tips?|facts?|advice|superfoods?|detox|"
-               r"hacks?|safe)')"),
+               r"(?P<cue>'(?:[\w-]+ )?(?:healthy|rules?|clean|natural|tips?|facts?|advice|superfoods?|detox|"
+               r"hacks?|safe)')"
+               r"|\b(?:i|we|you can) (?:\w+ )?ignore\b"),
     re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
                r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
@@ -698,7 +699,9 @@ _IRREGULAR_PAST = frozenset({
     "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
     "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
     "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "beat", "split", "cast", "swam", "sang",
-    "drank", "rode", "shot",
+    "drank", "rode", "shot", "drew", "blew", "dug", "hung", "rang", "sank", "shook", "spun", "stuck", "swung",
+    "tore", "wept", "bit", "fed", "fled", "froze", "lit", "meant", "sought", "struck", "shrank", "slid", "sped",
+    "stung", "held", "led", "bent", "dealt", "lay", "laid", "overslept", "mistook", "undertook", "rebuilt",
     "stood", "understood",
     "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
 })
