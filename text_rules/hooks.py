@@ -1,74 +1,172 @@
 """Hooks: the opening line of a reel, and which kind of promise it makes to the viewer.
 
 One home for the hook rules; the viral-ideas analysis, the offline ideas composer and the model
-path (as its fallback) all call type_hook, so a rule is written once.
+path (as its fallback) all call type_hook, so a rule is written once. The rules follow the
+labelling guide, tests/data/HOOK_LABELS.md; they were tuned on tests/data/hooks_dev.csv and are
+measured on tests/data/hooks_heldout.csv, which was labelled separately and never read while tuning
+(tests/text_rules/test_hook_typing.py prints both reports).
 
 Hooks
 A hook is the caption's first line that has letters once hashtags, emoji and links are gone,
 else the transcript's first sentence, cut to about 150 characters (extract_hook).
 
-classify_hook compares the hook lower-cased, without emoji, hashtags, links or a spoken lead-in
-("Okay, …", "Real quick: …"), and returns the first type of HOOK_TYPES whose rule matches:
+Reading a hook
+The rules read the hook lower-cased, with casual spellings spelled out ("whats", "dont", "u" are
+read as "what's", "don't", "you") and without a lead-in that promises nothing itself ("ok so",
+"real quick", "ngl", "POV:", "PSA:", "replying to @…"; words that also open real hooks count as a
+lead-in only when a mark sets them off: "quick:", "be honest,", "reminder:", "part 2:", but "quick
+hack for …"). "POV: you live in a tiny flat" is then a plain scenario (statement) unless another
+type fits ("POV: I just quit my job" is a story). A first line that is only a lead-in ("PSA 🚨",
+"Part 2") is read with the line after it (extract_hook).
 
-question       the hook ends with "?", or its first sentence ends with "?" and opens with a
-               question word (why, how come, what, who, when, where, which, do/does/did,
-               is/are, can, should, would, …). A question word without "?" is not a question
-               ("What I eat in a day"). The question mark outranks every later type ("5
-               mistakes you make?", "Last year I …. Was it worth it?") except an explicit
-               how-to opening: "How to X?" and "How I X?" are how_to.
-number_list    after at most two openers (the, my, these, here are, top, …) comes a numeral of
-               two or more (digits or a word: "three", "ten") and a plural noun within the next
-               three words; "top N" needs no noun. A count of time ("30 days of …", "two years
-               ago") is no list, and neither is "one thing" (a list has two items or more).
-how_to         "how to", "here's how", "step by step", "guide to", "tutorial" anywhere, or an
-               opening "how I" / "how we" (mid-sentence "… how I think" is not a method).
-contrarian     an imperative "stop", "don't", "do not" or "never" opening a clause; "you don't
-               need / have to" (but not "so you don't have to"); "unpopular opinion", "hot
-               take", "myth", "overrated", "nobody should", "is a scam / lie / waste"; "you're
-               (doing …) wrong".
-story          first-person past narrative: a sentence opening "I" / "we" + a past-tense verb
-               ("I quit", "I tried", "I spent"; an -ed verb or an irregular one);
-               "last year / month …", "N years ago", "yesterday"; "when I"; "my … told me";
-               "my" + a past-tense verb within six words ("My client lost 12 kg");
-               "here's what happened".
-curiosity_gap  "the one thing", "nobody tells you", "this changed", "you won't believe",
-               "secret", "what happened next", "wait for it", "the reason", "the truth about",
-               "here's why", "I wish someone had told me", "didn't know".
-bold_claim     "best", "worst", "only", "never", "always", "guaranteed", "game changer",
-               "beats", "better than", "the most", "number one", "#1", and "every",
-               "everyone", "every single" — except "every" after at / on / in / for, which is
-               a frequency ("me at every family dinner"), not an absolute.
-statement      anything else.
+The types, by what the creator means (each with the kinds of cue that show it)
+contrarian     pushes against a common belief, advice or habit:
+               - an imperative opening a clause: "stop / quit / don't / never / forget / ditch …"
+                 ("Stop stretching before you run", "Stop. Putting. Oil. In. Pasta."); but "don't
+                 skip / scroll / miss …" asks the viewer to keep watching, "don't sleep on …"
+                 praises, "quit my job" is a story whose "I" was left out, and "never thought I'd
+                 …" is a first person too;
+               - "you don't need / have to" heading the hook or a clause (not "how to stop buying
+                 things you don't need"), "nobody needs", "you should stop", "you can ignore",
+                 "… and you should too", "not you still …", "you're not too old to …", "can we
+                 please stop …";
+               - a belief denied in the hook's main clause: a short noun phrase, then a negated verb
+                 ("rice isn't making you fat", "protein timing doesn't matter", "cardio is NOT
+                 killing your gains"), "not all …", "you're not lazy, you're tired", "there's no
+                 such thing as …", "… isn't for everyone";
+               - the words of a debunk: "myth", "lies about", "lied to", "sorry but", "overrated",
+                 "is a scam" (also asked: "is protein powder a scam?"), "a waste of money", "is
+                 wrong", "the wrong way", "you've (I've) been … wrong", "is made up", "useless",
+                 "unpopular opinion", "hot take", "hear me out", "controversial", "normalize …",
+                 scare quotes in a list ("5 'healthy' snacks");
+               - a question answered no ("is breakfast really that important? no.").
+number_list    a countable list that opens the hook: after at most three openers (the, my, these,
+               here are, top, ranking, …) a count of two to a hundred (digits or words) and a
+               plural noun within three words ("5 foods that …", "top 10 beaches", "seven signs
+               …"). A number that counts no items is no list: years ("2019 vs 2024"), prices ("$40
+               dinner"), amounts ("lost 12 kg", "100k"), times ("5am"), durations ("30 days of …",
+               "2 weeks in Japan"), measures ("4 ingredient pancakes"), a family ("my 3 kids vs
+               one bathroom"), and "one thing".
+how_to         a method: "how to" anywhere (but "does anyone know how to …" asks and "my son taught
+               me how to …" tells), an opening "how
+               I / how we", "here's (exactly) how", "this is how to", "show you how", "step by
+               step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
+               whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
+               "a simple trick to", "the trick to …ing", "with this simple method", "show you my
+               system", "pro tip", "life hack", "a thread on how I …", "do this / try this"
+               opening a clause, "follow these steps", "what to say / do / pack when …", "where /
+               when to …", "tips for". "This is how we do Christmas" shows a moment, not a method.
+question       asks the viewer something, in question form, with or without "?": an inverted
+               opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
+               word followed by an inversion ("why does …", "what's your …", "how much does …",
+               "which one …", "which side of the bed do you …", "what song is stuck in your
+               head"), "is it just me", "anyone …", "who
+               else", "how many of you", "raise your hand if", "ever tried …", "thoughts on", "hot or
+               not", a question after a comma ("you guys asked, how do I …?"), a choice asked
+               ("tea or coffee?"), or a question word that is its own subject, asked ("what
+               happens if …?"). Not a question: a "?" after a fragment ("Worst airport in the
+               world?"); a question word before a plain clause, which is a title ("why your bread
+               is dense", "what I eat in a day", "how much I spent in Paris", "what's in my bag");
+               "do this …", an instruction; a negative opening without its "?" ("can't stop making
+               this salad", a first person left out).
+story          a first-person account of something that happened: I / we / my X / our X opening
+               the hook (after at most a time phrase: "two years ago I …", "after 8 years of
+               teaching I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
+               moved", "my toddler just said", "I've been sober", "I haven't bought", "I'm 40 and
+               just learned"; "we have food at home" is the present); an opening past verb whose
+               "I" was left out, before an object, a particle or an amount ("got kicked out",
+               "finally hit 10k", "lost 15 kg", "been learning French"); a life event announced
+               ("we're moving to Japan"); "it took me 3 years to …"; "day 47 of", "week 12 of";
+               "storytime". No story: an -ed word after "I'm", which describes ("I'm obsessed with
+               this"); a first person inside a relative clause ("best $12 I've ever spent");
+               knowing or expecting ("I didn't know this …", "I wasn't expecting this ending").
+curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit / trick …", "one
+               ingredient that …", "nobody tells you / talks about", "the part they leave out",
+               "you won't believe", "you'll never guess", "guess what / which", "what if I told
+               you", prompts to keep watching ("wait for the end", "watch / stay till the end",
+               "wait for his reaction", "don't skip", "keep watching", "watch this", "the last
+               one", "this ending", "you're going to want to see this", "swipe for …"), "what
+               happened next",
+               "what happens when", "the (real) reason", "the truth about", "the story behind",
+               "you've never heard of", "didn't expect this", "the secret", "the hidden",
+               "little-known", "this is why / what", "here's what / why / how much", "what …
+               won't tell / teach you", "will surprise you", "I didn't know", "I wish I knew",
+               "it's not what you think", "you'll never look at … the same way", "read this before
+               / if", "this changed everything"; a reveal told as a title
+               ("what teachers really think", "what $100 of groceries looks like"); an explanatory
+               title opening with "why" that is not inverted ("why your kid melts down").
+bold_claim     an absolute or superlative claim about a thing: "best", "worst", "greatest",
+               "perfect", "ultimate", a superlative after "the" ("the creamiest hummus"), "… ever",
+               "all-time", "of all time", "in the world", "the most", "the only", "the #1",
+               "number one", "nothing beats", "no other … comes close", "no one … like", "better
+               … than", "more … than", "who needs …", "guaranteed", "game changer", "must-have",
+               "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
+               "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
+               "you need to try this", "a budget that actually works", "y'all are sleeping on …",
+               "every parent needs", "everyone should", "the mistake every beginner makes", "will
+               double / change / save …", "100%", "hands down", and a named thing that did
+               something for the creator or beyond what is usual ("this app replaced my whole team",
+               "this toy kept my toddler busy", "this backpack survived 20 countries").
+statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
+               "outfit of the day", "a day in Porto", "POV: you're the oldest sibling").
 
-type_hook returns a HookTyping: the type, a confidence in [0, 1] and the cue, the words of the hook
-that decided it, so a page can say why.
+When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
+  1. contrarian: a debunk or objection is the point, even with a number, a question or a story
+     around it ("3 myths about protein", "Is protein powder a scam?", "I stopped counting
+     calories and you should too").
+  2. number_list or how_to, whichever opens the hook: "5 ways to fix your posture" is a list,
+     "how to fix your posture in 5 steps" a method.
+  3. question ("How do I start investing?"; but "How to start investing?" is how_to, rule 2).
+  4. story: a first-person event beats curiosity and claims ("I tried the viral pasta and you
+     won't believe it").
+  5. curiosity_gap beats bold_claim ("the secret to the best sourdough").
+  6. bold_claim.
+  7. statement.
+
+Confidence
+type_hook returns a HookTyping: the type, a confidence in (0, 1] and the cue, the words of the
+hook that decided it, as they appear in the hook ("stop stretching", "5 foods", "how to", "I
+quit", "wait till the end"), so a page can say why. The confidence comes from the evidence; it is
+not a calibrated probability:
+  0.9   a strong, explicit cue ("how to", "stop …", "5 foods", "I quit", an inversion ending in "?");
+  0.75  a weaker cue that a reader could take either way (a question without its "?", an opening
+        past verb with no "I", "the creamiest …", "do this …", "the best way to …");
+  −0.15 when a rule of another type matched too and lost on precedence (types compete);
+  0.5   statement: nothing matched, and the cue is "".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobs.research import clean_text
 
-# Checked in this order; the first type whose rule matches wins. An API can list these as they are.
+# The order an API lists the types in (and the order the results page groups hooks by).
 HOOK_TYPES: dict[str, str] = {
-    "question": "Asks the viewer something: ends with '?' ('Why does nobody salt the water?').",
-    "number_list": "Promises a countable list: a leading number and plural noun ('5 mistakes', 'Top 10').",
-    "how_to": "Promises a method: 'how to', 'how I', 'here's how', 'step by step', 'guide to'.",
-    "contrarian": "Pushes against common advice: 'stop …', 'don't …', 'unpopular opinion', 'myth', 'overrated'.",
-    "story": "First-person past narrative: 'I quit …', 'I tried …', 'last year I …', 'my … told me'.",
-    "curiosity_gap": "Withholds the payoff: 'the one thing', 'nobody tells you', 'this changed', 'secret'.",
-    "bold_claim": "Superlative or absolute: 'best', 'only', 'never', 'always', 'every', 'the #1', 'game changer'.",
+    "question": "Asks the viewer something, with or without '?': 'would you eat this', 'why does nobody …?'.",
+    "number_list": "Promises a countable list that opens the hook: '5 foods that …', 'top 10 beaches'.",
+    "how_to": "Promises a method: 'how to', 'how I …', 'here's how', 'step by step', 'the easiest way to'.",
+    "contrarian": "Pushes against a common belief or habit: 'stop …', 'you don't need …', '3 myths about …'.",
+    "story": "A first-person account of something that happened: 'I quit …', 'we moved …', 'day 47 of …'.",
+    "curiosity_gap": "Withholds the payoff: 'the one thing', 'nobody tells you', 'wait till the end'.",
+    "bold_claim": "An absolute or superlative claim: 'the best …', 'the only … you need', 'every parent needs'.",
     "statement": "None of the above: a plain description of the reel ('Sunday meal prep with me').",
 }
 HOOK_TYPE_ORDER: tuple[str, ...] = tuple(HOOK_TYPES)
-
+# When a hook is two types, the first of these that applies wins (module docstring, HOOK_LABELS.md).
+# number_list and how_to share a rank: whichever opens the hook wins between them.
+HOOK_TYPE_PRECEDENCE: tuple[str, ...] = (
+    "contrarian", "number_list", "how_to", "question", "story", "curiosity_gap", "bold_claim", "statement",
+)
 
 HOOK_MAX_CHARS = 150
-# How sure a matched rule is, and how sure "none matched" is.
-RULE_CONFIDENCE = 0.9
-STATEMENT_CONFIDENCE = 0.6
+# How sure a rule is (module docstring, "Confidence").
+STRONG_CUE_CONFIDENCE = 0.9
+WEAK_CUE_CONFIDENCE = 0.75
+COMPETING_TYPE_PENALTY = 0.15
+STATEMENT_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,102 +174,35 @@ class HookTyping:
     """A hook's type with the evidence for it."""
 
     type: str  # one of HOOK_TYPES
-    confidence: float  # 0..1
-    cue: str  # the words of the hook that decided the type ("" when none did)
+    confidence: float  # (0, 1]; how it is derived: module docstring, "Confidence"
+    cue: str  # the words of the hook that decided the type ("" for statement)
     source: str = "offline"  # "offline" (these rules) | "model" (the language model's answer)
 
     def to_dict(self) -> dict[str, object]:
         return {"type": self.type, "confidence": self.confidence, "cue": self.cue, "source": self.source}
 
 
+@dataclass(frozen=True)
+class _Cue:
+    """Where in the (lead-in free) hook a rule matched, and how explicit the match is."""
+
+    start: int
+    end: int
+    strong: bool = True
+
+
 # --- Hooks ---------------------------------------------------------------------------------------
 
 _RANK_RE = re.compile(r"#(?=\d+\b)")
+# Emoji presentation selectors and keycap marks are combining marks that clean_text keeps.
+_EMOJI_MARKS_RE = re.compile("[\ufe0e\ufe0f\u20e3]")
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.?!…])\s+")
 _SENTENCE_END_RE = re.compile(r"[.?!…]")
-# Spoken openers ("Okay, so …", "Real quick: …") carry no hook of their own.
-_LEAD_IN_RE = re.compile(r"^(?:(?:okay|ok|so|alright|real quick|quick|listen|look|honestly|guys)\s*[,:]\s*)+")
-_WORD_RE = re.compile(r"[a-z0-9$#+'-]+")
-
-# question: the hook ends with "?", or its first sentence does and opens with a question word.
-_QUESTION_END_RE = re.compile(r"\?\W*$")
-_QUESTION_OPENER_RE = re.compile(
-    r"^(?:why|how come|how do|how does|how did|how can|how much|how many|how long|what|who|when|where|which|"
-    r"do|does|did|is|are|was|were|can|could|should|would|will|have|has|ever)\b"
-)
-# how_to: these openings are a method even when phrased as a question ("How to X?").
-_HOW_TO_OPENING_RE = re.compile(r"^(?:how to|how (?:i|we)|here's how|here is how)\b")
-_HOW_TO_RE = re.compile(r"\b(?:how to|here's how|here is how|step[- ]by[- ]step|guide to|tutorial)\b")
-
-# number_list: after up to two openers, a numeral ≥ 2 and, within the next three words, a plural noun.
-_LIST_OPENERS = frozenset({"the", "my", "these", "our", "your", "here", "here's", "are", "top", "all"})
-_NUMERAL_WORDS = frozenset({
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "fifteen", "twenty", "thirty", "fifty", "hundred", "several",
-})
-_NUMERAL_RE = re.compile(r"^(?:[2-9]|[1-9]\d{1,2})\+?$")
-# "30 days of …" or "two years ago" count time, not items.
-_TIME_UNITS = frozenset({"seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades"})
-
-# contrarian
-_CONTRARIAN_RES = (
-    re.compile(r"(?:^|[.!?:;,]\s*)(?:please\s+)?(?:stop|don't|do not|never)\s+\w"),
-    # "so you don't have to" is a promise, not an objection.
-    re.compile(r"(?<!so )\byou (?:don't|do not) (?:need|have to)\b"),
-    re.compile(
-        r"\b(?:unpopular opinion|hot take|controversial|myths?|overrated|nobody should|no one should|"
-        r"(?:is|are) (?:a )?(?:scam|lie|waste)|waste of (?:money|time))\b"
-    ),
-    re.compile(r"\byou(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b"),
-    re.compile(r"\b(?:doing|getting|making|using) (?:it|this|them) wrong\b"),
-)
-
-# story
-_STORY_OPENING_RE = re.compile(
-    r"^(?:(?:last|this past) (?:year|month|week|summer|winter|spring|fall|autumn|night|weekend)|"
-    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few) (?:years?|months?|weeks?|days?) ago|"
-    r"yesterday)\b"
-)
-_WHEN_I_RE = re.compile(r"\bwhen (?:i|we)\b")
-_MY_TOLD_ME_RE = re.compile(r"^my\b[^.?!]*\b(?:told|taught|showed|asked) me\b")
-_HAPPENED_RE = re.compile(r"\bhere's what happened\b")
-# "I"/"we" opening a sentence, an optional adverb, then the verb to test for the past tense.
-_FIRST_PERSON_VERB_RE = re.compile(
-    r"(?:^|[.!?]\s+)(?:i|we)\s+(?:(?:just|finally|once|actually|never|\w+ly)\s+)?([a-z']+)"
-)
-_IRREGULAR_PAST = frozenset({
-    "quit", "spent", "went", "got", "lost", "made", "took", "paid", "built", "ate", "ran", "left", "bought",
-    "sold", "said", "did", "had", "was", "were", "found", "gave", "told", "wrote", "grew", "began", "fell",
-    "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
-    "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
-    "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
-})
-_ED_NOT_PAST = frozenset({
-    "need", "feed", "seed", "speed", "breed", "bleed", "proceed", "succeed", "exceed", "indeed", "embed",
-    "weed", "greed", "deed", "shed", "red", "bed",
-})
-_MY_VERB_WINDOW = 6
-
-# curiosity_gap
-_CURIOSITY_RE = re.compile(
-    r"\b(?:the one thing|one thing (?:nobody|no one)|(?:nobody|no one) (?:tells|told|talks|knows)|"
-    r"this changed|changed (?:everything|my life)|you won't believe|you will not believe|secrets?|"
-    r"what happened next|what happens next|wait for it|wait (?:till|until) the end|the reason|"
-    r"the truth about|here's why|this is why|you need to know|(?:didn't|did not) know|"
-    r"wish (?:someone|somebody|i|i'd) (?:had )?(?:told me|known|knew))\b"
-)
-
-# bold_claim: "every" after at/on/in/for is a frequency ("me at every family dinner"), not an absolute.
-_BOLD_CLAIM_RE = re.compile(
-    r"\b(?:best|worst|only|never|always|guaranteed|game[- ]?changers?|beats|better than|the most|number one)\b"
-    r"|#1\b"
-    r"|(?<!\bat )(?<!\bon )(?<!\bin )(?<!\bfor )\bevery(?:one|body| single)?\b"
-)
 
 
 def _clean(text: str) -> str:
     """clean_text that keeps ranks such as "#1" (Instagram hashtags cannot be all digits)."""
-    guarded = _RANK_RE.sub("\x00", (text or "").replace("\x00", ""))
+    guarded = _RANK_RE.sub("\x00", _EMOJI_MARKS_RE.sub("", (text or "").replace("\x00", "")))
     return clean_text(guarded).replace("\x00", "#")
 
 
@@ -193,49 +224,521 @@ def _shorten(text: str, limit: int = HOOK_MAX_CHARS) -> str:
 
 
 def extract_hook(caption: str, transcript: str = "") -> str:
-    """The caption's first line with letters (no hashtags, emoji or links), else the transcript's first sentence."""
+    """The caption's first line with letters (no hashtags, emoji or links), else the transcript's first sentence.
+
+    A first line that is only a lead-in ("POV:", "PSA 🚨", "ok so") is kept with the line after it,
+    since the promise is on that line.
+    """
+    lead_in = ""
     for line in (caption or "").splitlines():
         cleaned = _clean(line)
-        if any(ch.isalpha() for ch in cleaned):
-            return _shorten(cleaned)
+        if not any(ch.isalpha() for ch in cleaned):
+            continue
+        if not lead_in and _is_only_lead_in(cleaned):
+            lead_in = cleaned
+            continue
+        if lead_in:
+            # "PSA" over "Stop microwaving your coffee" reads "PSA: Stop microwaving your coffee".
+            mark = "" if lead_in.endswith((":", ",", ".", "!", "-", "–", "—")) else ":"
+            return _shorten(f"{lead_in}{mark} {cleaned}")
+        return _shorten(cleaned)
+    if lead_in:
+        return _shorten(lead_in)
     spoken = _clean(transcript)
     if not spoken:
         return ""
     return _shorten(_sentences(spoken)[0])
 
 
-def _normalise(hook: str) -> str:
-    text = _clean(hook).lower().replace("’", "'").replace("‘", "'")
-    return _LEAD_IN_RE.sub("", text).strip()
+def _is_only_lead_in(line: str) -> bool:
+    # A line of its own sets the lead-in off as a colon would ("PSA 🚨", "Part 2").
+    lowered = line.lower().replace("’", "'").rstrip() + ":"
+    lead_in = _LEAD_IN_RE.match(lowered)
+    return bool(lead_in) and not any(ch.isalpha() for ch in lowered[lead_in.end():])
 
 
-def _is_question(text: str) -> bool:
-    if _QUESTION_END_RE.search(text):
-        return True
-    first = _sentences(text)[0]
-    return bool(_QUESTION_END_RE.search(first) and _QUESTION_OPENER_RE.match(first))
+# --- Reading a hook ------------------------------------------------------------------------------
+
+# Openers that promise nothing themselves; a list of them may precede the hook ("ok so real quick:").
+_LEAD_IN_RE = re.compile(
+    r"^(?:(?:"
+    # Words that are only ever a lead-in at the start of a hook.
+    r"(?:okay|ok|so|alright|honestly|guys|hey|pov|psa|ps|but|ngl|not gonna lie|tbh|lowkey|fr|real quick|"
+    r"(?:replying|reply) to @?[\w.]+|(?:you|you guys|y'all) asked)\b\s*[,:.!\-–—]*"
+    # Words that are a lead-in only when a mark sets them off ("quick:", but "quick dinner idea").
+    r"|(?:right|quick|listen|look|friends|be honest|be real|real talk|(?:real|serious|genuine|honest) question|"
+    r"friendly reminder|reminder|update|save this|bookmark this|part \d+|genuinely)\s*[,:.!\-–—]+"
+    r")\s*)+"
+)
+_APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
+# Captions drop apostrophes and shorten words; the rules read them spelled out.
+_CASUAL_SPELLINGS = {
+    "whats": "what's", "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "cant": "can't",
+    "wont": "won't", "didnt": "didn't", "wasnt": "wasn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+    "couldnt": "couldn't", "havent": "haven't", "hasnt": "hasn't", "im": "i'm", "ive": "i've", "youre": "you're",
+    "thats": "that's", "heres": "here's", "theres": "there's", "youll": "you'll", "youve": "you've",
+    "u": "you", "ur": "your", "pls": "please", "plz": "please", "tryna": "trying to", "gonna": "going to",
+}
+_CASUAL_SPELLING_RE = re.compile(r"\b(?:" + "|".join(sorted(_CASUAL_SPELLINGS, key=len, reverse=True)) + r")\b",
+                                 re.IGNORECASE)
+# A word of the hook: letters, digits and the marks inside prices, times and contractions.
+_WORD_RE = re.compile(r"[\w$£€#%+]+(?:['.,/:-][\w$£€#%+]+)*")
+_CLAUSE_BREAK_RE = re.compile(r"[.!?;:…,()]|\s[-–—]\s|\band\b|\bbut\b")
 
 
-def _is_number_list(text: str) -> bool:
-    words = _WORD_RE.findall(text)
-    start = 0
-    while start < min(2, len(words)) and words[start] in _LIST_OPENERS:
+@dataclass(frozen=True)
+class _Reading:
+    """A hook as the rules read it, with the way back to the hook's own words."""
+
+    shown: str  # the cleaned hook, as a page shows it
+    text: str  # lower case, straight apostrophes, contractions spelled out; lead-ins removed
+    origin: tuple[int, ...]  # for each character of text, its index in shown
+
+    def words_of(self, cue: _Cue) -> str:
+        """The hook's own words under a cue, trimmed of the punctuation around them."""
+        if cue.end <= cue.start:
+            return ""
+        span = self.shown[self.origin[cue.start] : self.origin[cue.end - 1] + 1]
+        return span.strip(" ,.:;!-\"'“”") or span
+
+
+def _read(hook: str) -> _Reading:
+    """The hook lower-cased, with "whats"/"dont"/"u" spelled "what's"/"don't"/"you" and lead-ins removed."""
+    shown = _clean(hook)
+    chars: list[str] = []
+    origin: list[int] = []
+    position = 0
+    for match in _CASUAL_SPELLING_RE.finditer(shown):
+        for index in range(position, match.start()):
+            _append_lowered(chars, origin, shown[index], index)
+        spelled = _CASUAL_SPELLINGS[match.group().lower()]
+        chars.extend(spelled)
+        origin.extend(min(match.start() + offset, match.end() - 1) for offset in range(len(spelled)))
+        position = match.end()
+    for index in range(position, len(shown)):
+        _append_lowered(chars, origin, shown[index], index)
+    text = "".join(chars)
+    lead_in = _LEAD_IN_RE.match(text)
+    start = lead_in.end() if lead_in else 0
+    while start < len(text) and text[start] in " \"'“”":
         start += 1
-    if start >= len(words):
-        return False
-    numeral = words[start]
-    if not (_NUMERAL_RE.match(numeral) or numeral in _NUMERAL_WORDS):
-        return False
-    if start and words[start - 1] == "top":
-        return True  # "Top 10" needs no noun
-    following = words[start + 1 : start + 4]
-    if following and following[0] in _TIME_UNITS:
-        return False
-    return any(_is_plural(word) for word in following)
+    return _Reading(shown, text[start:], tuple(origin[start:]))
+
+
+def _append_lowered(chars: list[str], origin: list[int], char: str, index: int) -> None:
+    lowered = _APOSTROPHES.get(char, char.lower())
+    chars.extend(lowered)
+    origin.extend([index] * len(lowered))
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    return list(_WORD_RE.finditer(text))
+
+
+def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], strong: bool = True) -> _Cue | None:
+    """The earliest match of any pattern, as a cue (the span of group "cue" if the pattern names one)."""
+    best: _Cue | None = None
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            group = "cue" if "cue" in pattern.groupindex and match.group("cue") else 0
+            cue = _Cue(match.start(group), match.end(group), strong)
+            # The earliest cue, and of two at the same place the longer ("wait till the end", not "wait till").
+            if best is None or (cue.start, -cue.end) < (best.start, -best.end):
+                best = cue
+            break
+    return best
+
+
+# --- contrarian ----------------------------------------------------------------------------------
+
+_CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+|\bbut\s+)"
+# Imperatives against a habit. "don't skip / scroll / miss …" asks the viewer to keep watching, "don't
+# forget" is a reminder, and "quit my job" is a story with its "I" left out.
+_CONTRARIAN_IMPERATIVE_RE = re.compile(
+    _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
+    r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me)\b))[.!]?\s+"
+    r"(?!(?:my|our|believe|guess)\b)[\w']+)"
+)
+_CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
+_CONTRARIAN_PHRASE_RES = (
+    # "so you don't have to" is a promise, not an objection.
+    # "you don't need …" heading the hook or a clause ("4 things you don't need for a newborn", "no, you
+    # don't need to detox"); deep in a method it is only an object ("how to stop buying things you don't need").
+    re.compile(r"(?:^(?:[\w'$-]+ ){0,4}|[.!?:;,]\s*|\b(?:and|but|so) )(?<!so )"
+               r"(?P<cue>you (?:also |really |honestly |actually )?(?:don't|dont|do not|never) (?:need|have to))\b"),
+    # Scare quotes around what a list debunks: "5 'healthy' snacks", "4 money 'rules' that keep you poor".
+    re.compile(r"^(?:the |these |my )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w-]+ ){0,2}"
+               r"(?P<cue>'(?:[\w-]+ )?(?:healthy|rules?|clean|natural|tips?|facts?|advice|superfoods?|detox|"
+               r"hacks?|safe)')"
+               r"|\b(?:i|we|you can) (?:\w+ )?ignore\b"),
+    re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
+    re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
+               r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
+    re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\b(?:lie|lying) (?:to you|about)\b|\bdebunk\w*"
+               r"|^sorry,? but\b|\bsorry not sorry\b"),
+    # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
+    re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
+               r"|\bwaste of (?:money|time)\b"),
+    re.compile(
+        r"\b(?:is|are|it's) (?:\w+ )?(?:useless|pointless|nonsense|bs|bullshit|a lie|fake news|a trap|bad advice|"
+        r"outdated advice|a rip-?off|not worth it)\b|\bthere,? i said it\b|\bfight me\b|\bchange my mind\b"
+    ),
+    re.compile(r"\b(?:is|are|was|were) (?:all |completely |totally |dead )?wrong\b|\bthe wrong way\b"),
+    re.compile(r"\b(?:you|i|we)(?:'re| are|'ve been| have been)\b[^.?!]*\bwrong\b|\blied to\b"),
+    re.compile(r"\b(?:isn't|is not|aren't|are not|not) for everyone\b|\bno such thing as\b"
+               r"|\byou(?:'re| are) (?:never |not )too (?:old|young|late|busy|small|poor)\b|\bnever too late\b"),
+    re.compile(r"\b(?:doing|getting|making|using|get|gets|got|do) (?:it|this|them|that) wrong\b"),
+    re.compile(r"\b(?:is|are) (?:totally |completely )?made up\b"
+               r"|\b(?:doesn't|don't|does not|do not) (?:even )?matter\b"),
+    re.compile(r"\bnot as \w+ as (?:you|we|they|people) (?:think|thought)\b"),
+    re.compile(r"\b(?:you|we) (?:should|need to) (?:stop|quit|never)\b|\byou should too\b"
+               r"|\b(?:can we|let's|we need to|we have to|time to) (?:please |all |just )?stop\b"
+               r"|\byou can (?:safely |totally )?(?:ignore|skip|stop|forget)\b"),
+    # A reframe of what the viewer believes about themselves: "you're not lazy, you're burnt out".
+    re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
+    # A question answered no: "is breakfast really that important? no."
+    re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
+               r"not necessarily|wrong|false|stop|myth)\b)"),
+    # "Not all carbs are bad", "not every tantrum needs a response".
+    re.compile(r"^(?P<cue>not (?:all|every|everything)\b|not (?:you|y'all) still\b)"),
+)
+# A belief denied in the hook's main clause: a short noun phrase, then a negated verb ("rice isn't
+# making you fat", "expensive serums don't work"). Pronouns, question words and first persons open
+# other kinds of clause ("it's not what you think", "why you can't focus", "my toddler won't sleep").
+_NOT_A_BELIEF_SUBJECT = frozenset({
+    "i", "i'm", "i've", "i'll", "i'd", "we", "we're", "we've", "we'll", "we'd", "my", "our", "me", "us", "you",
+    "you're", "you'll", "you've", "you'd",
+    "they", "they're", "he", "she", "it", "it's", "this", "that", "these", "those", "there", "there's",
+    "here", "here's", "what", "why", "how", "when", "where", "who", "which", "if", "nobody", "no", "one",
+    "guess", "wait", "and", "but", "so", "or", "just", "please", "still", "also", "even", "someone",
+    "everyone", "anyone", "something", "things", "thing",
+})
+_NEGATED_VERB_RE = re.compile(
+    r"\b(?P<neg>isn't|isnt|aren't|arent|is not|are not|doesn't|doesnt|don't|does not|do not|won't|will not|"
+    r"can't|cannot|wasn't|weren't|never)\s+(?P<verb>[\w']+)"
+)
+_NOT_A_DENIAL_VERB = frozenset({"believe", "guess", "know", "want", "tell", "care", "like", "see"})
+_BELIEF_SUBJECT_MAX_WORDS = 5
+_DETERMINERS = frozenset({"the", "a", "an", "your", "his", "her", "their"})
+_PREPOSITIONS = frozenset({"of", "in", "on", "for", "with", "about", "to", "from", "at", "before", "after", "into"})
+
+
+def _denied_belief(text: str) -> _Cue | None:
+    clause = _CLAUSE_BREAK_RE.split(text, maxsplit=1)[0]
+    match = _NEGATED_VERB_RE.search(clause)
+    if not match or match.group("verb") in _NOT_A_DENIAL_VERB:
+        return None
+    subject = _WORD_RE.findall(clause[: match.start()])
+    if not subject or len(subject) > _BELIEF_SUBJECT_MAX_WORDS:
+        return None
+    if any(word in _NOT_A_BELIEF_SUBJECT for word in subject):
+        return None
+    # A determiner inside the subject starts a second clause ("the real reason your sourdough isn't
+    # rising"), unless it is the object of an opening gerund ("highlighting your textbook doesn't help").
+    for index, word in enumerate(subject[1:], start=1):
+        before = subject[index - 1]
+        if word in _DETERMINERS and not before.endswith("ing") and before not in _PREPOSITIONS:
+            return None
+    return _Cue(0, match.end())
+
+
+def _imperative(text: str) -> _Cue | None:
+    """An imperative against a habit; "never thought I'd say this" is a first person left out, not an order."""
+    for match in _CONTRARIAN_IMPERATIVE_RE.finditer(text):
+        words = match.group("cue").split()
+        if words[-2:-1] == ["never"] and _is_past(words[-1]) and words[-1] not in _SAME_AS_BASE:
+            continue
+        return _Cue(match.start("cue"), match.end("cue"))
+    return _first_match(text, (_CONTRARIAN_STOP_ALONE_RE,))
+
+
+def _contrarian(text: str) -> _Cue | None:
+    cues = [
+        _imperative(text),
+        _first_match(text, _CONTRARIAN_PHRASE_RES),
+        _denied_belief(text),
+    ]
+    found = [cue for cue in cues if cue]
+    return min(found, key=lambda cue: cue.start) if found else None
+
+
+# --- number_list ---------------------------------------------------------------------------------
+
+_LIST_OPENERS = frozenset({
+    "the", "my", "our", "your", "these", "those", "here", "here's", "are", "top", "all", "his", "her",
+    "their", "ranking", "ranked", "rating",
+})
+_LIST_OPENERS_MAX = 3
+_NUMERAL_WORDS = frozenset({
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+})
+# Two to a hundred items; "$40", "2024", "10,000", "100k" and "5am" count no items.
+_COUNT_RE = re.compile(r"^(?:[2-9]|[1-9]\d|100)\+?$")
+# A count of time or of a measure is no list ("30 days of …", "2 weeks in Japan", "3 kg down").
+_UNIT_WORDS = frozenset({
+    "second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "am", "pm",
+    "kg", "kgs", "kilos", "lb", "lbs", "pounds", "km", "miles", "k", "percent", "%", "dollars", "euros",
+    "bucks", "times", "x", "year-old", "year-olds", "ingredient", "star", "course",
+})
+_FAMILY_NOUNS = frozenset({
+    "kids", "children", "sons", "daughters", "boys", "girls", "babies", "toddlers", "teens", "grandkids",
+    "siblings", "sisters", "brothers", "cats", "dogs", "pets",
+})
+_NOT_PLURAL = frozenset({
+    "this", "thus", "plus", "always", "does", "goes", "was", "has", "its", "yes", "less", "across", "perhaps",
+    "sometimes", "whereas", "unless", "series", "species",
+})
+_LIST_NOUN_WINDOW = 3
 
 
 def _is_plural(word: str) -> bool:
-    return len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+    return (
+        len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
+        and word not in _NOT_PLURAL
+    )
+
+
+def _number_list(text: str) -> _Cue | None:
+    words = _words(text)[: _LIST_OPENERS_MAX + 1 + _LIST_NOUN_WINDOW]
+    index = 0
+    while index < min(_LIST_OPENERS_MAX, len(words)) and words[index].group() in _LIST_OPENERS:
+        index += 1
+    if index >= len(words):
+        return None
+    numeral = words[index].group()
+    if not (_COUNT_RE.match(numeral) or numeral in _NUMERAL_WORDS):
+        return None
+    if index and words[index - 1].group() == "top":
+        return _Cue(words[index - 1].start(), words[index].end())  # "Top 10" needs no noun
+    following = words[index + 1 : index + 1 + _LIST_NOUN_WINDOW]
+    if not following or following[0].group() in _UNIT_WORDS:
+        return None
+    # "my 3 kids vs one bathroom", "two kids, one car" count a family, not items of a list.
+    if following[0].group() in _FAMILY_NOUNS and (len(following) < 2 or following[1].group() not in {"who", "that"}):
+        return None
+    for word in following:
+        if _is_plural(word.group()):
+            return _Cue(words[index].start(), word.end())
+    return None
+
+
+# --- how_to --------------------------------------------------------------------------------------
+
+_HOW_TO_STRONG_RES = (
+    # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
+    # … and "my son taught me how to play Minecraft" tells.
+    re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )(?<!taught me )(?<!taught us )(?<!learned )"
+               r"(?<!learnt )\bhow to\b"),
+    re.compile(r"^how (?:i|we)\b"),
+    # "this is how we do Christmas morning" shows a moment, "here's how we …" a method.
+    re.compile(r"\b(?:here'?s|here is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
+               r"|\bthis is (?:exactly )?how (?:to|you)\b"
+               r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
+    re.compile(r"\bstep[- ]by[- ]step\b"),
+    re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"
+               r"|\bshow(?:ing)? you my (?:system|method|routine|process|formula|framework|trick)\b"),
+    re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
+    # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
+    re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*(?:[:(,—–-]|$)"),
+)
+_HOW_TO_WEAK_RES = (
+    re.compile(
+        r"\b\d+[- ]step\b|\bsteal my\b|\bsteps to\b"
+        r"|\bfollow (?:these|this|my)(?: [\w-]+){0,3}? (?:steps|method|routine|recipe|plan|guide|program|programme)\b"
+        r"|\bwhat to (?:do|say|eat|pack|buy|wear|text|ask|cook|bring|use) (?:when|if|before|after|in|on|for)\b"
+    ),
+    re.compile(
+        r"\b(?:easiest|easy|fastest|quickest|quick|simplest|simple|right|proper|correct|best|smartest|"
+        r"cheapest|better|lazy|only) ways? to\b"
+        r"|\b(?:a|one|this|my) (?:simple |easy |quick |clever |genius |little )?(?:trick|hack|method|technique) to \w+"
+        r"|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
+        r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
+    ),
+    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
+    re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
+               r"(?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
+    re.compile(r"\bdiy\b|\btips (?:for|to|on)\b|\bon how (?:i|we)\b"
+               r"|\b(?:pro|top|quick|kitchen|life|cleaning|travel|packing|money|parenting) (?:tip|hack)s?\b"),
+    # Guidance on a choice: "where to eat in Mexico City", "when to start solids".
+    re.compile(r"^(?:where|when|what|which \w+|who) to (?!be\b)\w+"),
+)
+
+
+def _how_to(text: str) -> _Cue | None:
+    found = [cue for cue in (_first_match(text, _HOW_TO_STRONG_RES), _first_match(text, _HOW_TO_WEAK_RES, False))
+             if cue]
+    return min(found, key=lambda cue: (cue.start, not cue.strong)) if found else None
+
+
+# --- question ------------------------------------------------------------------------------------
+
+_AUXILIARIES = (
+    r"do|does|did|is|are|was|were|can|could|should|would|will|have|has|am|shall|isn't|aren't|didn't|doesn't|"
+    r"won't|wouldn't|shouldn't|can't|couldn't|wasn't|haven't|hasn't"
+)
+# An inverted opening: an auxiliary, then its subject. "do this / do it" is an imperative, not a question.
+_INVERTED_OPENING_RE = re.compile(
+    rf"^(?P<cue>(?!(?:do|don't) (?:this|that|it|these|not)\b)(?:{_AUXILIARIES})\s+(?!not\b)[\w'$]+)"
+)
+_WH_INVERTED_RE = re.compile(
+    r"^(?P<cue>(?:(?:why|what|where|when|who|which|how)(?:'s|'re|'d|'ll| is| are| was| were| do| does| did| can|"
+    r" could| should| would| will| have| has| isn't| aren't| don't| doesn't| didn't| can't| won't)\b"
+    r"|how come\b|how (?:much|many|long|often|far|old) (?:do|does|did|is|are|was|were|can|could|should|would|will|"
+    r"have|has)\b|which (?:one|ones|is|would|do|of)\b|who else\b)(?:\s+[\w']+)?)"
+)
+_QUESTION_PHRASE_RE = re.compile(
+    r"^(?P<cue>is it (?:just )?me\b|am i the only one\b|any(?:one|body)\b|who else\b|"
+    r"ever (?!since\b|after\b)[\w']+|(?:you|y'all|you guys|you all) ever\b|can we (?:talk|discuss)\b|"
+    r"how many of (?:you|us|y'all)\b|(?:raise your hand|hands up) if\b|quick question\b|would you rather\b|"
+    r"which would you\b|thoughts on\b|"
+    r"thoughts\?|yes or no\b|or nah\b|"
+    r"(?:hot or not|yay or nay|agree or disagree|true or false|this or that)\b|"
+    r"tell me (?:i'm not|your|what|which|why|how|if)\b)"
+)
+# A question word, its noun and then a verb about the viewer: "what song is stuck in your head".
+_WH_NOUN_ABOUT_YOU_RE = re.compile(
+    r"^(?P<cue>(?:what|which) (?:[\w'-]+ ){1,2}(?:is|are|was|were|do|does|did|would|should|can|could|will|has|have))"
+    r"\b.*\byour?\b"
+)
+# A question word, its noun and then an inversion: "which side of the bed do you sleep on".
+_WH_NOUN_INVERTED_RE = re.compile(
+    r"^(?P<cue>(?:which|what|how many|how much|whose)(?: [\w'-]+){1,4}? "
+    r"(?:do|does|did|are|is|should|would|can|could|will|have) (?:you|we|i|your|y'all|they|people)\b)"
+)
+_QUESTION_WORDS = frozenset({"why", "what", "where", "when", "who", "which", "how"})
+# After a question word these open a plain clause ("why your bread is dense", "what I eat in a day").
+_CLAUSE_SUBJECTS = frozenset({
+    "i", "i'm", "i've", "we", "we're", "you", "you're", "your", "my", "our", "the", "a", "an", "this", "that",
+    "these", "those", "people", "most", "every", "they", "it", "it's", "he", "she", "to", "nobody", "no",
+})
+# "What's in my bag" shows the creator's things; it asks the viewer nothing.
+_CONTENTS_TITLE_RE = re.compile(r"^what's (?:in|on|inside) (?:my|our)\b")
+_CLAUSE_SEPARATOR_RE = re.compile(r"[,:;]\s+|\s[-–—]\s+")
+_CHOICE_RE = re.compile(r"[\w']+ or [\w']+")
+# "What happened next?" withholds the answer; its "?" does not make it a question to the viewer.
+_TEASER_RE = re.compile(r"^what (?:happened|happens) next\b")
+
+
+def _question_parts(text: str) -> list[tuple[int, str, bool]]:
+    """(start, text, asked) of each sentence and, in an asked sentence, of each clause after a comma or colon.
+
+    "You guys asked, how do I stay so organised?" asks in its second clause.
+    """
+    parts = []
+    offset = 0
+    for sentence in _sentences(text):
+        start = offset + text[offset:].find(sentence)
+        offset = start + len(sentence)
+        asked = sentence.rstrip().endswith("?")
+        parts.append((start, sentence, asked))
+        if asked:
+            parts += [(start + match.end(), sentence[match.end():], True)
+                      for match in _CLAUSE_SEPARATOR_RE.finditer(sentence)]
+    return parts
+
+
+def _question(text: str) -> _Cue | None:
+    for start, sentence, asked in _question_parts(text):
+        if _CONTENTS_TITLE_RE.match(sentence):
+            continue
+        for pattern in (_QUESTION_PHRASE_RE, _WH_INVERTED_RE, _INVERTED_OPENING_RE, _WH_NOUN_INVERTED_RE,
+                        _WH_NOUN_ABOUT_YOU_RE):
+            match = pattern.match(sentence)
+            # Without its "?", "can't stop making this salad" is a first person left out, not a question.
+            if match and pattern is _INVERTED_OPENING_RE and not asked and "'t" in sentence.split(" ", 1)[0]:
+                continue
+            if match:
+                return _Cue(start + match.start("cue"), start + match.end("cue"), strong=asked)
+        # A question word that is the subject ("what happens when you stop sugar?") needs its "?".
+        words = sentence.split()
+        if (asked and len(words) > 1 and words[0] in _QUESTION_WORDS and words[1] not in _CLAUSE_SUBJECTS
+                and not _TEASER_RE.match(sentence)):
+            return _Cue(start, start + len(words[0]) + 1 + len(words[1]))
+        # A choice put to the viewer: "gas or induction?", "team retinol or team bakuchiol?".
+        choice = _CHOICE_RE.search(sentence) if asked else None
+        if choice:
+            return _Cue(start + choice.start(), start + choice.end())
+    return None
+
+
+# --- story ---------------------------------------------------------------------------------------
+
+_FIRST_PERSON = frozenset({"i", "we", "i've", "we've", "i'd", "we'd", "i'm", "we're", "i'll", "me"})
+_FIRST_PERSON_OWNERS = frozenset({"my", "our"})
+_PRESENT_NARRATORS = frozenset({"i'm", "we're"})
+# Words that may stand before the narrator: a time or a link ("two years ago I …", "after 10 years I …").
+_STORY_PREAMBLE = frozenset({
+    "after", "when", "last", "this", "past", "year", "years", "month", "months", "week", "weeks", "day", "days",
+    "ago", "yesterday", "today", "tonight", "morning", "night", "finally", "so", "then", "once", "in", "at",
+    "a", "an", "one", "two", "three", "few", "couple", "of", "since", "storytime", "story", "time", "update",
+    "just", "and", "the", "moment", "why", "how",
+}) | _NUMERAL_WORDS
+_STORY_PREAMBLE_MAX = 5
+_TIME_CONJUNCTIONS = frozenset({"after", "since", "when", "during", "before", "until"})
+_TIME_CLAUSE_MAX = 7
+_TIME_OPENERS = frozenset({
+    "after", "when", "last", "since", "once", "yesterday", "today", "this", "in", "on", "at", "two", "three", "a",
+    "one", "few",
+})
+_ADVERBS = frozenset({
+    "just", "finally", "once", "actually", "never", "literally", "really", "also", "still", "officially",
+    "accidentally", "basically", "secretly", "almost", "totally", "recently", "always", "even", "all",
+    "both", "then", "somehow", "kinda", "low-key", "lowkey",
+})
+_PERFECT_OR_PAST_AUXILIARIES = frozenset({
+    "had", "hadn't", "was", "were", "wasn't", "weren't", "didn't", "couldn't", "did", "used",
+})
+_PRESENT_PERFECT_AUXILIARIES = frozenset({"have", "has", "haven't", "hasn't"})
+_IRREGULAR_PAST = frozenset({
+    "quit", "spent", "went", "got", "lost", "made", "took", "paid", "built", "ate", "ran", "left", "bought",
+    "sold", "said", "did", "had", "was", "were", "found", "gave", "told", "wrote", "grew", "began", "fell",
+    "felt", "kept", "met", "saw", "thought", "won", "broke", "drove", "flew", "hit", "put", "set", "sat",
+    "slept", "spoke", "stole", "taught", "threw", "woke", "wore", "became", "came", "chose", "forgot",
+    "hid", "knew", "learnt", "burnt", "swore", "sent", "lent", "brought", "caught", "fought", "heard",
+    "let", "cut", "read", "hurt", "cost", "shut", "spread", "bet", "burst", "beat", "split", "cast", "swam", "sang",
+    "drank", "rode", "shot", "drew", "blew", "dug", "hung", "rang", "sank", "shook", "spun", "stuck", "swung",
+    "tore", "wept", "bit", "fed", "fled", "froze", "lit", "meant", "sought", "struck", "shrank", "slid", "sped",
+    "stung", "held", "led", "bent", "dealt", "lay", "laid", "overslept", "mistook", "undertook", "rebuilt",
+    "stood", "understood",
+    "been", "gone", "done", "seen", "taken", "given", "eaten", "driven", "flown", "grown", "shown", "known",
+})
+_ED_NOT_PAST = frozenset({
+    "need", "feed", "seed", "speed", "breed", "bleed", "proceed", "succeed", "exceed", "indeed", "embed",
+    "weed", "greed", "deed", "shed", "red", "bed", "bred", "wed", "sled", "shred",
+})
+# Knowing or wishing is a reveal, not an event ("I didn't know this about my iPhone", "I wish I knew").
+_NOT_AN_EVENT = re.compile(
+    r"^(?:didn't|did not|never|had no) (?:know|knew|idea|realise|realize)|^wish\b"
+    r"|^(?:was not|wasn't|didn't|did not|never) (?:expect|expecting|expected|see that coming)"
+)
+# An opening past verb with its "I" left out is read only before an object or a particle, so that
+# "baked salmon with lemon" stays a description while "got kicked out" and "spent my paycheck" tell.
+_ELLIPTIC_OBJECTS = frozenset({
+    "my", "our", "the", "a", "an", "up", "out", "back", "off", "in", "into", "from", "this", "it",
+    "him", "her", "me", "us", "them", "kicked", "fired", "married", "engaged", "home", "over",
+})
+# "to" follows a told move ("moved to Lisbon"), but also a participle ("guaranteed to", "designed to").
+_MOTION_PAST = frozenset({
+    "moved", "went", "flew", "came", "drove", "travelled", "traveled", "relocated", "ran", "walked", "hiked",
+    "biked", "sailed", "switched", "returned", "got",
+})
+# Past forms that are also the base form read as an imperative at the start ("read this before …",
+# "cut the onion like this") unless "just" or "finally" comes first ("finally hit 10k").
+_SAME_AS_BASE = frozenset({
+    "quit", "let", "cut", "read", "put", "set", "hit", "hurt", "cost", "shut", "spread", "bet", "beat", "split", "cast",
+})
+_JOURNEY_RE = re.compile(r"^(?P<cue>(?:day|week|month|year)\s+\d+\s+of)\b")
+# A life event announced as it happens: "we're moving to Japan", "I'm pregnant".
+_LIFE_EVENT_RE = re.compile(
+    r"^(?:big news\W*)?(?P<cue>(?:i'm|we're|i am|we are) (?:officially |finally )?(?:moving|leaving|quitting|retiring|"
+    r"pregnant|engaged|expecting|getting (?:married|divorced)|having a baby))\b"
+)
+# "It took me 3 years to figure this out": a time it took the narrator.
+_TOOK_ME_RE = re.compile(r"^(?P<cue>(?:it|this|that) (?:only )?took (?:me|us))\b")
+_STORYTIME_RE = re.compile(r"\b(?P<cue>story ?time)\b")
 
 
 def _is_past(word: str) -> bool:
@@ -244,45 +747,249 @@ def _is_past(word: str) -> bool:
     return len(word) >= 4 and word.endswith("ed") and word not in _ED_NOT_PAST
 
 
-def _is_story(text: str) -> bool:
-    if _STORY_OPENING_RE.match(text) or _WHEN_I_RE.search(text) or _MY_TOLD_ME_RE.match(text):
+def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
+    """The index of the past or perfect verb the narrator at `index` opens with, if any."""
+    narrator = words[index].group()
+    after = words[index + 1 : index + 8]
+    position = 0
+    # "I've" carries its auxiliary ("I've been sober for a year"); "I'd" is mostly "I would".
+    if narrator.endswith("'ve"):
+        return index + 1 if after else index
+    while position < len(after) and after[position].group() in _ADVERBS:
+        position += 1
+    if position >= len(after):
+        return None
+    verb = after[position].group()
+    if _NOT_AN_EVENT.match(" ".join(word.group() for word in after[:position + 3])):
+        return None
+    if verb in _PRESENT_PERFECT_AUXILIARIES:
+        # "we have food at home" is the present; "we have lived in a van" is told.
+        participle = next((w.group() for w in after[position + 1 :] if w.group() not in _ADVERBS), "")
+        return index + 1 + position if _is_past(participle) else None
+    # After "I'm", an -ed word describes the narrator ("I'm obsessed with this"); it tells nothing.
+    if narrator not in _PRESENT_NARRATORS and (verb in _PERFECT_OR_PAST_AUXILIARIES or _is_past(verb)):
+        return index + 1 + position
+    # "I'm 40 and just learned to swim": the event follows an "and".
+    if narrator in _PRESENT_NARRATORS:
+        for offset, word in enumerate(after[:5]):
+            if word.group() == "and" and offset + 1 < len(after):
+                following = [w for w in after[offset + 1 : offset + 3] if w.group() not in _ADVERBS]
+                if following and _is_past(following[0].group()):
+                    return index + 1 + after.index(following[0])
+    return None
+
+
+def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
+    token = words[index].group()
+    if not _is_past(token) or index + 1 >= len(words):
+        return False
+    if token in _SAME_AS_BASE and index == 0:
+        return False
+    following = words[index + 1].group()
+    if token == "been":  # "been learning French for a year": "I've" left out
         return True
-    if _HAPPENED_RE.search(text):
-        return True
-    if any(_is_past(match.group(1)) for match in _FIRST_PERSON_VERB_RE.finditer(text)):
-        return True
-    if text.startswith("my "):
-        clause = re.split(r"[.,;:!?]", text, maxsplit=1)[0]
-        return any(_is_past(word) for word in _WORD_RE.findall(clause)[1 : 1 + _MY_VERB_WINDOW])
-    return False
+    if token == "got" or following == "to":
+        return token in _MOTION_PAST
+    # "lost 15 kg", "saved $3,000": an amount is what the narrator lost or saved.
+    return following in _ELLIPTIC_OBJECTS or following[:1].isdigit() or following[:1] in "$£€"
+
+
+def _story_openings(text: str) -> list[int]:
+    """Where a narrator may start: the hook's start, and after an opening time clause ("After 3 years, I …")."""
+    openings = [0]
+    first_break = re.search(r",\s*", text)
+    if first_break and text.split(" ", 1)[0] in _TIME_OPENERS:
+        openings.append(first_break.end())
+    return openings
+
+
+def _told_from(text: str, opening: int) -> _Cue | None:
+    clause_end = opening + len(_CLAUSE_BREAK_RE.split(text[opening:], maxsplit=1)[0])
+    words = [word for word in _words(text) if word.start() >= opening]
+    clause_words = [word for word in words if word.start() <= clause_end] or words[:1]
+    # "After 8 years of teaching I finally quit": a time clause may hold any words before the narrator.
+    time_clause = bool(clause_words) and clause_words[0].group() in _TIME_CONJUNCTIONS
+    for index, word in enumerate(clause_words[: _TIME_CLAUSE_MAX + 1 if time_clause else _STORY_PREAMBLE_MAX + 1]):
+        token = word.group()
+        if token in _FIRST_PERSON and token != "me":
+            verb_index = _told_verb(words, index)
+            return _Cue(word.start(), words[verb_index].end()) if verb_index is not None else None
+        if token in _FIRST_PERSON_OWNERS:
+            # "my client lost 12 kg", "our baby slept through the night": the owner's noun, then a past verb.
+            for candidate in words[index + 2 : index + 7]:
+                if candidate.start() > clause_end:
+                    break
+                if _is_past(candidate.group()):
+                    return _Cue(word.start(), candidate.end())
+            return None
+        opening_verb = all(earlier.group() in _ADVERBS for earlier in clause_words[:index])
+        if opening_verb and _told_without_narrator(words, index):
+            # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
+            return _Cue(clause_words[0].start(), words[index + 1].end(), strong=False)
+        if token not in _STORY_PREAMBLE and not token.isdigit() and not time_clause:
+            return None
+    return None
+
+
+def _story(text: str) -> _Cue | None:
+    for pattern in (_JOURNEY_RE, _STORYTIME_RE, _LIFE_EVENT_RE, _TOOK_ME_RE):
+        match = pattern.search(text)
+        if match:
+            return _Cue(match.start("cue"), match.end("cue"))
+    for opening in _story_openings(text):
+        cue = _told_from(text, opening)
+        if cue:
+            return cue
+    return None
+
+
+# --- curiosity_gap -------------------------------------------------------------------------------
+
+_CURIOSITY_RES = (
+    re.compile(r"\bthe one thing\b|\bone thing (?:nobody|no one|you)\b"),
+    # "the one habit that fixed my sleep", "this one trick …": the item itself is held back.
+    re.compile(
+        r"(?:\b(?:the|this|that) |^)one (?:[\w'-]+ )?"
+        r"(?:thing|habit|trick|tip|hack|secret|rule|mistake|change|ingredient|"
+        r"step|exercise|question|reason|food|product|app|tool|word|skill|setting|swap|move|stretch|lesson)s?\b"
+        r"|\bthe one \w+ (?:that|which|you|i|nobody|no one|everyone|every|all|most|people)\b"
+    ),
+    # A prompt to keep watching: "wait for the cat's reaction", "stay for the reveal".
+    re.compile(r"^(?:wait|watch|stay|stick around|hold on) (?:for|till|until|til|to) "
+               r"(?:the|it|his|her|their|my|our|what)\b"),
+    re.compile(r"\b(?:watch|wait|see|look)\b[^.?!]{0,25}\b(?:at|till|until|to|for) the end\b"),
+    re.compile(r"\b(?:watch|wait for|look at) (?:his|her|their|the|my|your|our) (?:\w+'s )?"
+               r"(?:face|reaction|response)\b"),
+    # What others think or hide, told as a title: "what teachers really think about homework".
+    re.compile(r"^what (?!(?:i|we|my|our|i'm|we're|i've)\b)(?:[\w'-]+ ){1,3}(?:really|actually|secretly|truly) \w+"),
+    # … or what a sum or a thing turns out to be: "what $100 of groceries looks like in 2025".
+    re.compile(r"^(?:this is )?what (?!(?:i|we|my|our)\b)[\w$£€' -]{1,30}? "
+               r"(?:looks? like|costs?|gets? you|buys? you)\b"),
+    re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
+    re.compile(r"\byou(?: won't| will not|'ll never| will never) believe\b|\byou'll never guess\b|"
+               r"\bguess (?:what|which|who|where|how|why|the)\b"),
+    re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
+    re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
+    re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\b(?:the|this|that) ending\b"),
+    re.compile(r"\b(?:the )?last one\b|\bplot twist\b"),
+    re.compile(r"\b(?:never|haven't|not) heard of\b|\b(?:did not|didn't|never) expect(?:ed)? (?:this|that)\b"),
+    re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
+    re.compile(
+        r"\b(?:don't|doesn't|do not|isn't|aren't|won't|never) "
+        r"(?:want you to (?:know|see)|(?:tell|teach|show)(?:s|ing)? you)\b"
+        r"|\bthe (?:part|side|bit) (?:they|nobody|no one|you never)\b"
+        r"|\b(?:they|nobody|no one) (?:leaves? out|never shows?|don't show|doesn't show|hides?)\b"
+    ),
+    re.compile(r"\bhere'?s (?:what|why|how much|how many)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
+    re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
+    re.compile(r"\bsecrets?\b|\bthe hidden\b|\b(?:little|lesser)[- ]known\b"),
+    re.compile(r"\b(?:will|might|may|is going to|gonna) (?:surprise|shock|blow) (?:you|your)\b"
+               r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
+    re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
+    re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
+    re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
+               r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
+    re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
+    re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
+    re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b"
+               r"|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
+               r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
+    # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
+    # (An inverted "why does …" is a question, which ranks higher.)
+    re.compile(r"^why\b"),
+)
+
+
+def _curiosity_gap(text: str) -> _Cue | None:
+    return _first_match(text, _CURIOSITY_RES)
+
+
+# --- bold_claim ----------------------------------------------------------------------------------
+
+_BOLD_CLAIM_RES = (
+    re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
+    re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
+    re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
+    re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?"
+               r"(?:like|beats|compares|comes close|does it better)\b"
+               r"|\bbeats\b|\bbetter than\b"),
+    re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
+               r"|\bmust[- ]haves?\b|\bholy grail\b"),
+    re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b"
+               r"|^only (?!(?:in|on|at|for|if|when|because)\b)"),
+    # A promise of a sure effect: "this habit will double your focus".
+    re.compile(
+        r"\bwill (?:literally |completely |instantly )?(?:double|triple|change|transform|fix|save|boost|blow|cure|"
+        r"upgrade|improve|revolutioni[sz]e)\b"
+    ),
+    re.compile(r"\bof all time\b|\bin the (?:world|universe|country)\b|\bon the planet\b|\bever(?: made| told)?\b"),
+    re.compile(r"\bevery(?:one|body)? (?:\w+ ){0,2}(?:needs?|should|must|has to|deserves|makes?|gets?|forgets?|"
+               r"skips?|loves?|hates?|wants?|uses?)\b"),
+    re.compile(r"\byou (?:need|have|got) to try this\b|\bthat (?:actually|finally|really) works\b"
+               r"|\b(?:are|is|been|stop) sleeping on\b"),
+    re.compile(r"\bworth every (?:penny|cent|dollar|pound|minute|second)\b|^who needs\b|^proof (?:that|you)\b"
+               r"|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b"
+               r"|\bunbeatable\b|\bunmatched\b"
+               r"|\bchef's kiss\b"),
+    # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
+    re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
+               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us|every|all|the whole|\d+)\b"),
+    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b"
+               r"|\ball[- ]time\b|\bunderrated\b"
+               r"|\bnot even close\b|\b(?:is|this is|that's) peak\b"),
+    # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
+    re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
+               r"whether|under|after|older|younger|number|order|water|paper|dinner|summer|winter|river)\b)"
+               r"\w{2,}er(?: [\w'-]+){0,2}? than\b"),
+)
+# A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
+_SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
+_NOT_SUPERLATIVE = frozenset({
+    "oldest", "youngest", "eldest", "nearest", "closest", "interest", "latest", "honest", "forest", "test", "request",
+    "contest", "protest", "guest", "harvest", "chest", "nest", "west", "rest", "pest", "quest", "digest",
+})
+
+
+def _bold_claim(text: str) -> _Cue | None:
+    found = [_first_match(text, _BOLD_CLAIM_RES)]
+    for match in _SUPERLATIVE_RE.finditer(text):
+        if match.group("cue") not in _NOT_SUPERLATIVE:
+            found.append(_Cue(match.start(), match.end(), strong=False))
+            break
+    found = [cue for cue in found if cue]
+    return min(found, key=lambda cue: cue.start) if found else None
+
+
+# --- Typing --------------------------------------------------------------------------------------
+
+_RULES: dict[str, Callable[[str], _Cue | None]] = {
+    "contrarian": _contrarian,
+    "number_list": _number_list,
+    "how_to": _how_to,
+    "question": _question,
+    "story": _story,
+    "curiosity_gap": _curiosity_gap,
+    "bold_claim": _bold_claim,
+}
 
 
 def type_hook(hook: str) -> HookTyping:
     """The hook's type, how sure the rules are, and the words that decided it (module docstring)."""
-    text = _normalise(hook)
-    if not text:
+    reading = _read(hook)
+    body = reading.text
+    matches = {name: cue for name, rule in _RULES.items() if body and (cue := rule(body))}
+    # number_list and how_to share a rank: whichever opens the hook wins between them.
+    if "number_list" in matches and "how_to" in matches:
+        later = "how_to" if matches["number_list"].start <= matches["how_to"].start else "number_list"
+        matches[later + ":lost"] = matches.pop(later)
+    winner = next((name for name in HOOK_TYPE_PRECEDENCE if name in matches), None)
+    if winner is None:
         return HookTyping("statement", STATEMENT_CONFIDENCE, "")
-    # A question mark wins over every later type, except a hook that opens as a method ("How to X?").
-    if _is_question(text) and not _HOW_TO_OPENING_RE.match(text):
-        return HookTyping("question", RULE_CONFIDENCE, "?")
-    if _is_number_list(text):
-        return HookTyping("number_list", RULE_CONFIDENCE, " ".join(text.split()[:3]))
-    match = _HOW_TO_OPENING_RE.match(text) or _HOW_TO_RE.search(text)
-    if match:
-        return HookTyping("how_to", RULE_CONFIDENCE, match.group(0))
-    for pattern in _CONTRARIAN_RES:
-        match = pattern.search(text)
-        if match:
-            return HookTyping("contrarian", RULE_CONFIDENCE, match.group(0).lstrip(".!?:;, "))
-    if _is_story(text):
-        return HookTyping("story", RULE_CONFIDENCE, " ".join(text.split()[:3]))
-    match = _CURIOSITY_RE.search(text)
-    if match:
-        return HookTyping("curiosity_gap", RULE_CONFIDENCE, match.group(0))
-    match = _BOLD_CLAIM_RE.search(text)
-    if match:
-        return HookTyping("bold_claim", RULE_CONFIDENCE, match.group(0))
-    return HookTyping("statement", STATEMENT_CONFIDENCE, "")
+    cue = matches[winner]
+    confidence = STRONG_CUE_CONFIDENCE if cue.strong else WEAK_CUE_CONFIDENCE
+    if len(matches) > 1:
+        confidence -= COMPETING_TYPE_PENALTY
+    return HookTyping(winner, round(confidence, 2), reading.words_of(cue))
 
 
 def classify_hook(hook: str) -> str:

@@ -280,7 +280,7 @@ HOOK_TABLE = [
     ("How do you store fresh herbs?", "question"),
     ("So, why does nobody salt the water?", "question"),
     ("Why do your cookies spread? The butter is too warm.", "question"),
-    ("5 mistakes you're making with rice?", "question"),  # question mark beats a list
+    ("5 mistakes you're making with rice?", "number_list"),  # a list beats a question (HOOK_LABELS.md rule 2)
     ("Is this the best pasta ever?", "question"),  # … and a bold claim
     ("Last year I spent $2,000 on a desk setup. Was it worth it?", "question"),  # … and a story
     # number_list
@@ -289,7 +289,7 @@ HOOK_TABLE = [
     ("My top 10 of the year", "number_list"),
     ("Here are 7 cheap dinner ideas", "number_list"),
     ("10 things I wish I knew about sourdough sooner", "number_list"),  # beats curiosity_gap
-    ("4 signs you're getting seasoning wrong", "number_list"),  # beats contrarian
+    ("4 signs you're getting seasoning wrong", "contrarian"),  # a debunk beats a list (HOOK_LABELS.md rule 1)
     # how_to
     ("How to chop an onion without crying", "how_to"),
     ("How to make crispy rice in one pan?", "how_to"),  # an explicit how-to beats the question mark
@@ -332,7 +332,8 @@ HOOK_TABLE = [
     ("The #1 mistake in every kitchen", "bold_claim"),
     # statement
     ("Sunday meal prep with me", "statement"),
-    ("What's for dinner tonight", "statement"),  # a question word without a question mark
+    ("What's for dinner tonight", "question"),  # wh- + inverted "is": a question without its "?"
+    ("What I eat for dinner on a work night", "statement"),  # a question word before a plain clause
     ("Me at every family dinner", "statement"),  # "at every" is a frequency, not an absolute
     ("30 days of meal prep", "statement"),  # counts time, not items
     ("My monthly budget breakdown", "statement"),
