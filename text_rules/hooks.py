@@ -141,7 +141,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jobs.research import clean_text
+from text_rules.text import clean_text
 
 # The order an API lists the types in (and the order the results page groups hooks by).
 HOOK_TYPES: dict[str, str] = {
