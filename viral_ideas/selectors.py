@@ -129,10 +129,11 @@ def result_document(entry: ViralIdeasQueue, result: ViralAnalysisResult) -> dict
     )
     hooks_by_type: dict[str, list] = {}
     for reel in outlier_reels:
-        hooks_by_type.setdefault(reel.get("hook_type", "statement"), []).append(
-            {"hook": reel.get("hook"), "username": reel.get("reel", {}).get("username"),
-             "shortcode": reel.get("reel", {}).get("shortcode"), "outlier_multiplier": reel.get("outlier_multiplier")}
-        )
+        hook = {"hook": reel.get("hook"), "username": reel.get("reel", {}).get("username"),
+                "shortcode": reel.get("reel", {}).get("shortcode"), "outlier_multiplier": reel.get("outlier_multiplier")}
+        # Why it has this type; results stored before hooks carried their evidence have none to give.
+        hook.update({key: reel[key] for key in ("hook_confidence", "hook_cue", "hook_source") if key in reel})
+        hooks_by_type.setdefault(reel.get("hook_type", "statement"), []).append(hook)
     return {
         "analysis": {
             "id": str(result.pk),

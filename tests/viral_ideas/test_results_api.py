@@ -25,6 +25,7 @@ from django.conf import settings
 
 from jobs.runner import run_jobs
 from profiles.pipeline import refresh_profile
+from text_rules.hooks import type_hook
 from viral_ideas.analysis import HOOK_TYPES, PATTERN_KINDS
 from viral_ideas.models import ViralAnalysisResult
 from viral_ideas.services import viral_entry_create
@@ -143,6 +144,17 @@ def test_hooks_are_grouped_by_their_type(anonymous, analysed):
         "number_list": [("comp_bravo", "compbr00001", 3.0, "5 mistakes beginners make")],
     }
     assert set(hooks) <= set(HOOK_TYPES)
+
+
+def test_each_grouped_hook_says_why_it_has_its_type(anonymous, analysed):
+    hooks = results_of(anonymous, analysed)["hooks_by_type"]
+
+    for hook_type, items in hooks.items():
+        for item in items:
+            typing = type_hook(item["hook"])
+            assert (hook_type, item["hook_confidence"], item["hook_cue"], item["hook_source"]) == (
+                typing.type, typing.confidence, typing.cue, "offline")
+            assert item["hook_cue"] and item["hook_cue"].lower() in item["hook"].lower()
 
 
 def test_question_hooks_that_broke_out_for_two_competitors_are_a_pattern(anonymous, analysed):
