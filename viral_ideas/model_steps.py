@@ -40,7 +40,7 @@ from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource, LLMProv
 from jobs.providers.llm.offline import OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import IdeasProgress, build_ideas_messages
 from jobs.providers.llm.structured import MAX_QUOTED_PROBLEMS, ItemsAnswer, ask_for_items, object_schema
-from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPES
+from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPE_PRECEDENCE, HOOK_TYPES
 from viral_ideas.analysis import AccountAnalysis, AnalysedReel, Pattern, ordered_hook_type_counts
 
 STEPS = ("hook_typing", "patterns", "ideas")
@@ -164,7 +164,7 @@ class ModelSteps:
                     break
                 if on_progress is not None:
                     on_progress((number - 1) / len(batches), f"Typing hooks with the model: batch {number} of {len(batches)}")
-                answer = self._ask("hook_typing", hook_messages(batch), **hook_request(len(batch)))
+                answer = self._ask("hook_typing", hook_messages(batch), **hook_request(batch))
                 for item in answer.items if answer is not None else ():
                     hook = batch[item["id"] - 1] if item is not None else None
                     if hook is not None and hook not in typed:
@@ -245,12 +245,12 @@ class ModelSteps:
 def hook_messages(hooks: Sequence[str]) -> list[dict]:
     """The messages that ask for the type of each hook, numbered from 1."""
     lines = ["Classify each hook below as exactly one of these types:"]
-    lines += [f"- {name}: {description}" for name, description in HOOK_TYPES.items()]
+    lines += [f"- {name}: {HOOK_TYPES[name]}" for name in HOOK_TYPE_PRECEDENCE]
     lines += [
         "",
-        "When a hook is two types, the earlier type in this list wins, except that a hook that debunks a "
-        "common belief is contrarian even with a number in it, and an opening 'How to' / 'How I' is how_to "
-        "even with a question mark.",
+        "When a hook is two types, the earlier type in this list wins (a hook that debunks a common belief is "
+        "contrarian even with a number or a question in it), except that number_list and how_to go to whichever "
+        "opens the hook: '5 ways to fix your posture' is number_list, 'How to fix your posture in 5 steps?' how_to.",
         "",
         "For every hook answer its id, its type, your confidence from 0 to 1, and the cue: the words of the "
         "hook that show the type, quoted from it (an empty string for a statement).",
@@ -269,13 +269,21 @@ HOOK_ITEM_SCHEMA = object_schema({
 })
 
 
-def hook_request(count: int) -> dict[str, Any]:
+def hook_request(hooks: Sequence[str]) -> dict[str, Any]:
+    count = len(hooks)
+
     def check(item: dict) -> list[str]:
         problems = []
         if item["id"] > count:
-            problems.append(f"id {item['id']} was not asked (ids run from 1 to {count})")
-        if len(item["cue"]) > MAX_CUE_CHARS:
-            problems.append(f"the cue must be a few words of the hook, not {len(item['cue'])} characters")
+            return [f"id {item['id']} was not asked (ids run from 1 to {count})"]
+        cue = item["cue"].strip()
+        if len(cue) > MAX_CUE_CHARS:
+            problems.append(f"the cue must be a few words of the hook, not {len(cue)} characters")
+        # The page shows the cue as the reason for the type, so it must be words the hook really has.
+        elif cue and cue.lower() not in hooks[item["id"] - 1].lower():
+            problems.append(f"the cue of id {item['id']} ({cue!r}) is not quoted from its hook")
+        elif not cue and item["type"] != "statement":
+            problems.append(f"id {item['id']} is {item['type']} but quotes no cue from its hook")
         return problems
 
     return dict(

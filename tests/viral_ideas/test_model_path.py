@@ -220,6 +220,31 @@ def test_a_hook_the_model_typed_wrongly_keeps_its_offline_typing_and_the_others_
     assert any("meme" in problem for problem in report["problems"])
 
 
+def test_a_cue_the_hook_does_not_contain_keeps_that_hooks_offline_typing(server):
+    def invented_cues(body):
+        answer = json.loads(fake_model(body))
+        if schema_name({"body": body}) == "hook_types":
+            answer["hooks"][0]["cue"] = "words the hook never said"
+            answer["hooks"][1].update(type="question", cue="")  # a type with no reason quoted
+        return json.dumps(answer)
+
+    server.respond = invented_cues
+    steps = ModelSteps(provider_for(server))
+
+    typed = steps.type_hooks(planted_accounts())
+
+    asked = listed_objects(task_of(server.requests_for("hook_types")[0]))
+    invented, unquoted = asked[0]["hook"], asked[1]["hook"]
+    for reel in (reel for a in typed for reel in a.reels):
+        if reel.hook in (invented, unquoted):
+            assert reel.hook_source == "offline" and reel.hook_cue == type_hook(reel.hook).cue
+        else:
+            assert reel.hook_source == "model" and reel.hook_cue.lower() in reel.hook.lower()
+    problems = steps.record()["steps"]["hook_typing"]["problems"]
+    assert any("not quoted from its hook" in problem for problem in problems)
+    assert any("quotes no cue" in problem for problem in problems)
+
+
 # --- 2. patterns --------------------------------------------------------------------------------
 
 
