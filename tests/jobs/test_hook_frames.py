@@ -29,8 +29,19 @@ from jobs.providers.llm.hook_frames import HABITS, hook_structure, opening_templ
         ("How to stop wasting groceries without hours of prep", "How to stop {habit}"),
         ("You don't need working 12-hour days to stop procrastinating.", "You don't need working 12-hour days to stop {habit}."),
         ("Nobody tells you this about food waste…", "Nobody tells you this about {topic}…"),
-        ("I quit my job to start a one-person business. Here's what happened.", "I quit my {topic}. Here's what happened."),
-        ("I used a $200 laptop for a month", "I used my $200 {topic} for a month"),
+        # Quitting "my job" is a habit given up as well: the creator never quits their own topic.
+        ("I quit my job to start a one-person business. Here's what happened.", "I quit {habit}. Here's what happened."),
+        ("I quit my desk job to coach full time. Here's what happened.", "I quit {habit}. Here's what happened."),
+        # Verbs stay frame: only the noun phrase that names the subject is a slot.
+        ("Why do busy parents struggle so much with sleep and recovery?", "Why do {audience} struggle so much with {topic}?"),
+        # What qualifies an audience ("over 30", "who hate tech setup") is replaced with it.
+        ("Why do people over 30 struggle so much with warm-ups?", "Why do {audience} struggle so much with {topic}?"),
+        ("Why do people who hate tech setup struggle so much with password managers?",
+         "Why do {audience} struggle so much with {topic}?"),
+        # Words that close the sentence ("sooner") and tail nouns ("rest days", "deep work") are not lost.
+        ("5 things I wish I knew about rest days sooner", "5 things I wish I knew about {topic} sooner"),
+        ("The one thing about deep work nobody tells you", "The one thing about {topic} nobody tells you"),
+        ("This is the best advice on office small talk you'll ever get", "This is the best advice on {topic} you'll ever get"),
         ("The only roommate rule you'll ever need", "The only {topic} rule you'll ever need"),
     ],
 )
@@ -52,6 +63,22 @@ def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
         "Sourdough focaccia with rosemary",  # the subject is most of the hook
         "How to actually season food properly, step by step",  # "season" is a verb after "to"
         "You don't need a 10-step routine to fix a damaged skin barrier.",  # a tool after "need"
+        # The slot wants one countable thing, a purchase or a place; a creator's topic is an activity.
+        "How to get your first pull-up in 8 weeks",
+        "I used a $200 laptop for a month",
+        "What actually happens when you use up every leftover for two weeks?",
+        "How to make any laptop feel faster in 10 minutes",
+        "How to pack two weeks into one carry-on",
+        "3 pasta sauces that taste like a restaurant",
+        "This 20-minute workout beats an hour on the treadmill",
+        "5 ways to make restaurant-style pasta at home without hours of prep",
+        "How to build an emergency fund on a small salary",
+        "3 ways to leave a party early without a personality",
+        "Grocery haul under $60",
+        "A day in Lisbon",
+        # A clause with its own verb is not a phrase that can be cut off, and a person is not a topic.
+        "My grandmother's one rule for soup changed how I cook",
+        "Last year I worked 70-hour weeks and earned less",
     ],
 )
 def test_a_hook_without_one_clean_subject_has_no_structure_to_reuse(hook):

@@ -45,8 +45,22 @@ FRAME_WORDS = frozenset(
     find found feel feels felt look looks beat beats skip skipping skipped ditch ditched avoid avoiding avoided
     spend spent let understand understood realise realized realised realize wrong right best worst biggest
     first last real simple easy hard harder easier better worse faster slower top new old big small worth
+    sooner later earlier less longer
     """.split()
 )
+# Verbs that hooks put around their subject and that are seldom a subject themselves: they stay frame,
+# so "Why do busy parents struggle so much with sleep?" keeps "struggle" and swaps only "sleep".
+# Words that are as often nouns ("cook", "run", "sleep", "travel") are left out on purpose.
+HOOK_VERBS = frozenset(
+    """
+    struggle struggles struggling struggled hate hates hated love loves loved swear swears swore earn earns earned
+    join joins joined refuse refuses refused replace replaces replaced taste tastes tasted ask asks asked
+    wake woke sound sounds build builds built buy buys bought pack packs packed write writes wrote
+    eat eats ate drink drinks drank wear wears wore leave leaves left grow grows grew
+    """.split()
+)
+FRAME_WORDS = FRAME_WORDS | HOOK_VERBS
+
 # Plural nouns for the people a reel speaks to; they become the creator's audience.
 AUDIENCE_WORDS = frozenset(
     """
@@ -65,7 +79,36 @@ HABIT_VERBS = frozenset("doing using making buying eating drinking taking wastin
 # Adverbs between a verb and its subject ("how to actually season food") say nothing about the subject.
 ADVERBS = frozenset("actually really just finally even still also never always only right especially".split())
 # Singular nouns that end a subject they follow ("food waste", "leg day"), rather than frame it.
-SUBJECT_TAIL_NOUNS = frozenset("day talk waste life".split())
+SUBJECT_TAIL_NOUNS = frozenset("day days talk waste life".split())
+# The same for nouns that are verbs as often: only when a word follows ("deep work nobody tells you",
+# but "Does creatine work?").
+SUBJECT_TAIL_VERBS = frozenset("work".split())
+# An adjective between a subject word and a tail noun belongs to the subject: "office small talk".
+TAIL_ADJECTIVES = frozenset("small big".split())
+# A subject after one of these names one countable thing ("your first pull-up", "every leftover", "any
+# laptop"). The creator's topic is an activity or a field ("strength training"), which cannot take that
+# slot ("your first strength training"), so the hook has no structure to reuse.
+ITEM_MARKERS = frozenset("first every any each another one".split())
+# Verbs of making, getting, using or owning take a thing as their object ("build an emergency fund", "use a
+# $200 laptop", "make restaurant-style pasta"); an activity or a field is not one: no structure either ...
+OBJECT_VERBS = frozenset(
+    """
+    make makes making made build builds building built buy buys buying bought get gets getting got use uses
+    using used own owns cook cooks cooking cooked bake bakes baking baked pack packs packing packed wear wears
+    wearing eat eats eating drink drinks drinking write writes writing order orders ordering book booking set
+    sets setting find finds finding found pay pays paying paid leave leaves leaving left
+    """.split()
+)
+# ... unless the object is then said to feel, look or work some way, or to be right or wrong: "make any
+# workout feel easier", "get sourdough right" fit "make your meal prep feel easier", "get budgeting right".
+OBJECT_COMPLEMENTS = frozenset("feel feels look looks work works stick right wrong".split())
+# A capitalised subject after one of these is a place ("A day in Lisbon"), which a topic is not.
+PLACE_PREPOSITIONS = frozenset("in to from around across through at visiting".split())
+# After an audience, these qualify it and belong to it: "people over 30", "women in their 40s".
+AUDIENCE_QUALIFIERS = frozenset("over under".split())
+# A relative clause after an audience ("people who hate tech setup struggle …") belongs to it, up to
+# the main verb, which is one of these or a frame verb.
+RELATIVE_PRONOUNS = frozenset("who that".split())
 HABITS = ("overcomplicating", "winging", "rushing", "putting off")
 # Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
 NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
@@ -86,6 +129,9 @@ VERB_AGREEMENT = (("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"
 # After a superlative a singular topic reads better with a head noun: "the best meal prep routine".
 GENERIC_HEAD = "routine"
 QUANTIFIERS = frozenset("most many all some".split())
+_COPULAS = frozenset("is are was were be been being isn't aren't".split())
+# Frame verbs that can end an audience's relative clause ("people who hate tech setup get …").
+_MAIN_VERBS = frozenset("get make need do don't can can't should keep love hate struggle swear".split())
 
 _TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
 # "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
@@ -169,11 +215,16 @@ def hook_structure(hook: str) -> HookStructure | None:
     # after "need" it is a tool ("you don't need a gym"), not a topic.
     if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
         return None
+    # "my grandmother's …": a subject that owns something is a person, not a topic.
+    if any(word.endswith("'s") for word in lowered[start:end]):
+        return None
     subject = " ".join(itertools.dropwhile(lambda word: word.lower() in HABIT_VERBS, tokens[start:end]))
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
     # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
     # after the first verb of giving up is the habit.
     verb, drop_verb = start - 1, -1
+    if verb >= 1 and lowered[verb] in ("my", "your", "our", "the"):
+        verb -= 1  # "I quit my desk job": the job is the habit given up too
     while verb >= 0 and (lowered[verb] in HABIT_VERBS or lowered[verb] in DROP_VERBS):
         drop_verb = verb if lowered[verb] in DROP_VERBS else drop_verb
         verb -= 1
@@ -181,6 +232,8 @@ def hook_structure(hook: str) -> HookStructure | None:
         slot_start, slot = drop_verb + 1, "{habit}"
     elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
         return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
+    elif _needs_a_thing(tokens, kinds, start, end):
+        return None
     else:
         slot_start, slot = start, "{topic}"
         # "a leg exercise" → "your meal prep": an article may not fit the topic, a possessive always does.
@@ -200,6 +253,40 @@ def hook_structure(hook: str) -> HookStructure | None:
     parts = [("{audience}" if kind == "audience" else part) for part, kind in zip(parts, part_kinds)]
     parts = _sentence_case(_collapse_audience(parts))
     return HookStructure(tuple(parts), subject, first_person, is_plural(tokens[end - 1].lower()))
+
+
+def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) -> bool:
+    """Whether the subject's slot wants one countable thing or a place, which the creator's topic is not.
+
+    "your first pull-up", "every leftover", "a $200 laptop", "3 pasta sauces that …" (a count right
+    before the subject, unless a counted frame noun follows: "7 Python tricks"), the object of a verb of
+    making or using ("build an emergency fund", "use only drugstore products") and a place ("in Lisbon").
+    """
+    lowered = [token.lower() for token in tokens]
+    lead = start - 1
+    while lead >= 0 and (lowered[lead] in DETERMINERS | ADVERBS | ITEM_MARKERS or kinds[lead] == "number"):
+        lead -= 1
+    leading = lowered[lead] if lead >= 0 else ""
+    after = lowered[end] if end < len(tokens) else ""
+    counted_head = after in FRAME_WORDS and is_plural(after)
+    markers = [i for i in range(lead + 1, start) if lowered[i] in ITEM_MARKERS]
+    # "the one thing", "my one rule" single a thing out rather than count it (SUPERLATIVES gives a head noun).
+    if any(lowered[i] != "one" or lowered[i - 1] not in ("the", "my", "your", "this") for i in markers):
+        return True
+    if start and kinds[start - 1] == "number" and not counted_head:
+        return True
+    if leading in OBJECT_VERBS and after not in OBJECT_COMPLEMENTS:
+        return True
+    # "leave a party", "try a cold plunge": a verb's object with "a" is one thing; "Is a Roth IRA …" is not.
+    if "a" in lowered[lead + 1 : start] or "an" in lowered[lead + 1 : start]:
+        if leading and leading in FRAME_WORDS and leading not in CLAUSE_OPENERS | _COPULAS | {"about", "of", "into"}:
+            return True
+    # "Grocery haul under $60": a price makes it a purchase.
+    if any(token[:1] in "$£€" for token in tokens[end : end + 3]):
+        return True
+    capitalised = tokens[start][:1].isupper() and not tokens[start].isupper()
+    title_case = sum(1 for token in tokens if token[:1].isupper()) * 2 > sum(1 for token in tokens if token[:1].isalpha())
+    return leading in PLACE_PREPOSITIONS and capitalised and not title_case
 
 
 def _tokens(line: str) -> list[str]:
@@ -226,12 +313,33 @@ def _kinds(tokens: list[str]) -> list[str]:
         else:
             kinds.append("subject")
     # "busy moms", "senior devs": up to two describing words belong to the audience.
+    lowered = [token.lower() for token in tokens]
     for index in range(1, len(tokens)):
         if kinds[index] == "audience":
             before = index - 1
             while before >= max(0, index - 2) and (kinds[before] == "subject" or tokens[before].lower() in AUDIENCE_ADJECTIVES):
                 kinds[before] = "audience"
                 before -= 1
+    # "people over 30", "women in their 40s", "people who hate tech setup struggle …": what qualifies the
+    # audience is part of it, so the creator's audience replaces it whole.
+    index = 0
+    while index < len(tokens):
+        if kinds[index] != "audience" or (index + 1 < len(tokens) and kinds[index + 1] == "audience"):
+            index += 1
+            continue
+        rest = lowered[index + 1 :]
+        length = 0
+        if rest[:1] and rest[0] in AUDIENCE_QUALIFIERS and len(rest) > 1 and rest[1][:1].isdigit():
+            length = 2
+        elif rest[:2] == ["in", "their"] and len(rest) > 2 and rest[2][:1].isdigit():
+            length = 3
+        elif rest[:1] and rest[0] in RELATIVE_PRONOUNS:
+            verb = next((i for i in range(2, min(len(rest), 7)) if rest[i] in HOOK_VERBS
+                         or (rest[i] in FRAME_WORDS and rest[i] in _MAIN_VERBS)), 0)
+            length = verb
+        for offset in range(1, length + 1):
+            kinds[index + offset] = "audience"
+        index += length + 1
     return kinds
 
 
@@ -249,9 +357,15 @@ def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]
                 end += 1
             elif tokens[end].lower() in SUBJECT_JOINERS and end + 1 < len(tokens) and kinds[end + 1] == "subject":
                 end += 2
-            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS:
+            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS or (
+                tokens[end].lower() in SUBJECT_TAIL_VERBS and end + 1 < len(tokens) and tokens[end + 1][:1].isalpha()
+                and tokens[end + 1].lower() not in CLAUSE_OPENERS
+            ):
                 kinds[end] = "subject"
                 end += 1
+            elif tokens[end].lower() in TAIL_ADJECTIVES and end + 1 < len(tokens) and tokens[end + 1].lower() in SUBJECT_TAIL_NOUNS:
+                kinds[end] = kinds[end + 1] = "subject"
+                end += 2
             else:
                 break
         spans.append((index, end))
@@ -268,6 +382,11 @@ def _cut_trailing_clause(tokens, kinds, spans):
             cut_end = next((end for end in range(index, len(tokens)) if kinds[end] == "punct"), len(tokens))
             if cut_end < spans[-1][1]:
                 break  # the other subjects are in a later clause too
+            cut = [token.lower() for token in tokens[index:cut_end]]
+            if any(_is_past(word) or word in HOOK_VERBS or word in ("is", "are", "was", "were") for word in cut):
+                break  # "… for soup changed how I cook" is a clause with its own verb, not a phrase to drop
+            if index >= 2 and tokens[index - 2].lower() in ("a", "an") and kinds[index - 1] == "frame":
+                break  # "beats an hour on the treadmill": the phrase says which hour
             if cut_end < len(tokens) and tokens[cut_end] == ",":
                 cut_end += 1  # "I quit sugar for a week, …" would keep a comma with nothing before it
             return tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:], _subject_spans(

@@ -111,9 +111,10 @@ CREATOR_VERBS = frozenset(
 _AUDIENCE_LEADS = frozenset("a an the for mostly mainly primarily my our any all".split())
 _AUDIENCE_CUT_RE = re.compile(
     r"[,;:.!?()/]|\s[-–—]\s|"
-    r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based|with|without|for|from)\b",
+    r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in(?!\s+their\s+\d)|across|living|based|with|without|for|from)\b",
     re.IGNORECASE,
 )
+_LEAD_RE = re.compile(r"\s+(?:for|in|with|over|on|about|at|from|to|during)\s+", re.IGNORECASE)
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
 
 
@@ -150,7 +151,11 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     form = " ".join(str(value) for value in strategy.values() if isinstance(value, str))
     names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", form)}
     exclude = {stem(word) for word in WORD_RE.findall(audience)} if audience_text else set()
-    candidates = topic_phrases(content_type, exclude=exclude, names=names)
+    # What the content type names before its first preposition is the main topic: "Skincare for sensitive
+    # skin" is about skincare, "Budget travel in Europe" about budget travel; the rest may give more topics.
+    lead, *rest = _LEAD_RE.split(content_type, maxsplit=1)
+    candidates = topic_phrases(lead, exclude=exclude, names=names)
+    candidates += topic_phrases(" ".join(rest), exclude=exclude, names=names)
     # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
     candidates += topic_phrases(notes, exclude=exclude, names=names, min_words=2)
     for keyword in brief.keywords:
@@ -281,12 +286,15 @@ def _pattern_hook_type(kind: str, value: object) -> str | None:
 
 
 def _hours(value: object) -> str:
+    """A posting window in words: 18, "18-21" and (18, 21) → "between 18:00 and 21:00 UTC"."""
     if isinstance(value, bool):
         return ""
     if isinstance(value, int):
-        return f"{value:02d}:00-{(value + 1) % 24:02d}:00 UTC"
+        return _hours([value, value + 1])
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return f"{value[0]}-{value[1]} UTC"
+        return f"between {value[0] % 24:02d}:00 and {value[1] % 24:02d}:00 UTC"
+    if isinstance(value, str) and (bounds := re.fullmatch(r"\s*(\d{1,2})\s*[-–]\s*(\d{1,2})\s*", value)):
+        return _hours([int(bounds.group(1)), int(bounds.group(2))])
     if isinstance(value, dict):
         for key in ("hours", "window", "hour", "posting_window", "posting_hours"):
             if key in value:
@@ -311,6 +319,18 @@ def _pattern_window(kind: str, value: object) -> str:
     return ""
 
 
+# The analysis's buckets (viral_ideas.analysis.PATTERN_KINDS) in words a creator uses.
+_HOOK_LENGTHS = {
+    "short": "short hooks (6 words or fewer)",
+    "medium": "medium-length hooks (7-12 words)",
+    "long": "long hooks (more than 12 words)",
+}
+_DURATIONS = {
+    "0-15s": "reels of 15 seconds or less",
+    "60s+": "reels over a minute long",
+}
+
+
 def _pattern_subject(kind: str, value: object) -> str:
     hook_type = _pattern_hook_type(kind, value)
     window = _pattern_window(kind, value)
@@ -320,9 +340,17 @@ def _pattern_subject(kind: str, value: object) -> str:
         return f"reels posted {window}"
     if "day" in kind:
         return f"reels posted on {value}"
+    if "hook" in kind and ("length" in kind or "words" in kind):
+        return _HOOK_LENGTHS.get(str(value).strip().lower(), f"hooks of {value} words")
     if "duration" in kind or "length" in kind:
-        length = f"about {value:g} s" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
-        return f"reels of {length}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"reels of about {value:g} seconds"
+        text = str(value).strip().lower()
+        if text in _DURATIONS:
+            return _DURATIONS[text]
+        if bounds := re.fullmatch(r"(\d+)\s*-\s*(\d+)\s*s", text):
+            return f"reels of {bounds.group(1)}-{bounds.group(2)} seconds"
+        return f"reels of {value}"
     if "hashtag" in kind:
         return f"reels tagged #{str(value).lstrip('#')}"
     if any(word in kind for word in _CONTENT_PATTERN_KINDS):
@@ -331,14 +359,24 @@ def _pattern_subject(kind: str, value: object) -> str:
 
 
 def describe_pattern(pattern: dict, competitors: int = 0) -> str:
-    """One readable line: "question hooks posted 18-21 UTC were outliers for 3 of 4 competitors (avg 6.2×)"."""
+    """One readable line: "question hooks were outliers for 3 of 4 competitors (avg 6.2×)".
+
+    Every kind of viral_ideas.analysis.PATTERN_KINDS is put in a creator's words: "medium-length hooks
+    (7-12 words)", "reels posted between 18:00 and 21:00 UTC", "reels of 15-30 seconds", "reels tagged
+    #legday", "reels about “protein”". Lower case: callers start the sentence.
+    """
     kind = str(pattern.get("kind") or "").strip().lower()
     subject = _pattern_subject(kind, pattern.get("value"))
     accounts = _count(pattern.get("accounts"))
     total = max(_count(pattern.get("total_accounts") or pattern.get("competitors")) or competitors, accounts)
     outliers = _count(pattern.get("outlier_count"))
     if accounts:
-        claim = f"were outliers for {accounts} of {total} competitors"
+        if accounts == total == 2:
+            claim = "were outliers for both competitors"
+        elif accounts == total > 2:
+            claim = f"were outliers for all {total} competitors"
+        else:
+            claim = f"were outliers for {accounts} of {total} competitors"
     elif outliers:
         claim = f"produced {outliers} outlier reels"
     else:
