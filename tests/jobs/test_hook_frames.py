@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.providers.llm.hook_frames import HABITS, hook_structure, opening_template
+from jobs.providers.llm.hook_frames import HABITS, compound_form, fit_topic, hook_structure, opening_template
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,22 @@ def test_shouting_and_title_case_hooks_come_out_in_sentence_case():
 )
 def test_the_opening_template_is_the_first_three_words_with_topic_and_numbers_masked(hook, masked, opening):
     assert opening_template(hook, masked) == opening
+
+
+@pytest.mark.parametrize(
+    "text, fitted",
+    [
+        ("Most budget family dinners advice is wrong", "Most budget family dinner advice is wrong"),
+        ("5 budget family dinners tips", "5 budget family dinner tips"),
+        ("Budget Family Dinners Advice That Fits You", "Budget Family Dinner Advice That Fits You"),
+        ("Here's why your budget family dinners isn't working yet.", "Here's why your budget family dinners aren't working yet."),
+        ("Why Budget Family Dinners Stalls", "Why Budget Family Dinners Stall"),
+        # The verb agrees with "week", not with the topic after "of".
+        ("A week of budget family dinners looks like this", "A week of budget family dinners looks like this"),
+        ("I tried budget family dinners for 30 days", "I tried budget family dinners for 30 days"),
+    ],
+)
+def test_a_plural_topic_describes_a_noun_in_the_singular_and_its_verb_agrees(text, fitted):
+    assert fit_topic(text, "budget family dinners") == fitted
+    assert fit_topic("Your skincare doesn't have to be perfect", "skincare") == "Your skincare doesn't have to be perfect"
+    assert compound_form("productivity systems") == "productivity system" and compound_form("Python") == "Python"

@@ -129,6 +129,17 @@ VERB_AGREEMENT = (("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"
 # After a superlative a singular topic reads better with a head noun: "the best meal prep routine".
 GENERIC_HEAD = "routine"
 QUANTIFIERS = frozenset("most many all some".split())
+# Nouns a topic can describe ("meal prep tips"); a plural topic does that in the singular: "budget family
+# dinner advice", not "budget family dinners advice".
+COMPOUND_HEADS = frozenset(
+    """
+    advice tip tips trick tricks habit habits mistake mistakes guide approach plan plans change changes example
+    lesson lessons problem result takeaway session ideas question routine rule rules conversation shift story
+    secret secrets hack hacks myth myths
+    """.split()
+)
+# Verbs that agree with a topic right before them in the templates ("your {topic} isn't working yet").
+_TOPIC_VERBS = ("is", "isn't", "was", "wasn't", "has", "does", "doesn't", "needs", "feels", "stalls", "works")
 _COPULAS = frozenset("is are was were be been being isn't aren't".split())
 # Frame verbs that can end an audience's relative clause ("people who hate tech setup get …").
 _MAIN_VERBS = frozenset("get make need do don't can can't should keep love hate struggle swear".split())
@@ -183,7 +194,7 @@ class HookStructure:
                 words.append(_agree(part, plural=plural_topic))
             else:
                 words.append(part)
-        return _sentence_capitals(_fix_articles(_detokenize(words)))
+        return fit_topic(_sentence_capitals(_fix_articles(_detokenize(words))), topic)
 
 
 def hook_structure(hook: str) -> HookStructure | None:
@@ -431,6 +442,50 @@ def _detokenize(words: list[str]) -> str:
 
 def _fix_articles(text: str) -> str:
     return re.sub(r"\b([Aa])n? (?=(\w))", lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} ", text)
+
+
+def fit_topic(text: str, topic: str) -> str:
+    """`text` with a plural `topic` fitted to the words after it (any case, for titles too).
+
+    Before a noun it describes, the topic is singular ("budget family dinner advice"); a verb after it
+    agrees with it ("your budget family dinners aren't working yet"), unless the topic follows "of" and
+    the verb agrees with the noun before that ("a week of budget family dinners looks like").
+    """
+    words = topic.split()
+    if not words or not is_plural(words[-1]):
+        return text
+    return re.sub(rf"(\bof )?\b({re.escape(topic)}) ([\w']+)", _fit(_singular(words[-1])), text, flags=re.IGNORECASE)
+
+
+def compound_form(topic: str) -> str:
+    """The topic as it describes a noun: "budget family dinners" → "budget family dinner" (fit_topic)."""
+    words = topic.split()
+    return " ".join([*words[:-1], _singular(words[-1])]) if words and is_plural(words[-1]) else topic
+
+
+def _fit(singular: str):
+    """fit_topic's replacement for one match: (of )(topic) (next word)."""
+
+    def fitted(match: re.Match) -> str:
+        of, found, after = match.group(1) or "", match.group(2), match.group(3)
+        if after.lower() in COMPOUND_HEADS:
+            last = found.rsplit(" ", 1)[-1]
+            single = singular.capitalize() if last[:1].isupper() and not last.isupper() else singular
+            return f"{of}{found[: len(found) - len(last)]}{single} {after}"
+        if after.lower() in _TOPIC_VERBS and not of:
+            verb = _agree(after, plural=True)
+            if verb == after and after.lower().endswith("s") and after.lower() not in ("is", "was", "has", "does"):
+                verb = after[:-1]  # "stalls" → "stall"
+            return f"{found} {verb[:1].upper() + verb[1:] if after[:1].isupper() else verb}"
+        return match.group(0)
+
+    return fitted
+
+
+def _singular(word: str) -> str:
+    if word.lower().endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
 
 
 def is_plural(word: str) -> bool:

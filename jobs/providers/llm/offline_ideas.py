@@ -54,6 +54,8 @@ from jobs.providers.llm.hook_frames import (
     NUMBER_WORDS,
     HookStructure,
     clean_line,
+    compound_form,
+    fit_topic,
     hook_structure,
     is_plural,
     opening_template,
@@ -512,10 +514,10 @@ class _IdeaComposer:
         values = self._values(choice.topic, n=n, counted=counted or (choice.angle.counted if choice.angle else ""),
                               habit=HABITS[index % len(HABITS)])
         title = self._title(choice, values)
-        body = [f"{label}: {template.format(**values)}" for label, template in BEATS[hook_type]]
+        body = [f"{label}: {fit_topic(template.format(**values), choice.topic)}" for label, template in BEATS[hook_type]]
         body.append(PACING_BEAT.format(username=primary.username, shortcode=primary.shortcode,
                                        times=_times(primary.outlier_multiplier)))
-        call_to_action = self.calls_to_action[index % len(self.calls_to_action)].format(**values)
+        call_to_action = fit_topic(self.calls_to_action[index % len(self.calls_to_action)].format(**values), choice.topic)
         self.type_uses[hook_type] = self.type_uses.get(hook_type, 0) + 1
         return ContentIdea(
             title=title,
@@ -559,14 +561,17 @@ class _IdeaComposer:
         offset = self.type_uses.get(hook_type, 0) % len(angles)
         n, _ = _list_size(source.hook)
         values = self._values(topic, n=n)
-        return [_Choice(angle.hook.format(**values), hook_type, topic, angle, None) for angle in angles[offset:] + angles[:offset]]
+        return [_Choice(fit_topic(angle.hook.format(**values), topic), hook_type, topic, angle, None)
+                for angle in angles[offset:] + angles[:offset]]
 
     def _topics(self, source: IdeaSource) -> tuple[str, ...]:
         return self.strategy.topics or (self.own_topics[source.shortcode],)
 
     def _masks(self) -> tuple[str, ...]:
-        """What opening_template writes as "~": the topics, the audience and the habit words."""
-        return (*(self.strategy.topics or self.own_topics.values()), self.strategy.audience, *HABITS)
+        """What opening_template writes as "~": the topics (and how they describe a noun), the audience and the habits."""
+        topics = self.strategy.topics or tuple(self.own_topics.values())
+        described = tuple(compound_form(topic) for topic in topics if compound_form(topic) != topic)
+        return (*topics, *described, self.strategy.audience, *HABITS)
 
     def _is_fresh(self, hook: str) -> bool:
         return normal_form(hook) not in self.used_texts and opening_template(hook, self._masks()) not in self.used_openings
@@ -593,7 +598,7 @@ class _IdeaComposer:
         part = 1
         while True:
             for template in titles:
-                title = template.format(**titled) + (f" (Part {part})" if part > 1 else "")
+                title = fit_topic(template.format(**titled), str(values["topic"])) + (f" (Part {part})" if part > 1 else "")
                 if normal_form(title) not in self.used_texts:
                     self.used_texts.add(normal_form(title))
                     return title
