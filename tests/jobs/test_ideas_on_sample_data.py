@@ -196,6 +196,8 @@ def problems(idea: ContentIdea, name: str) -> list[str]:
         starts_sentence = re.search(rf"[.!?:]\s+{re.escape(word)}", hook) is not None
         if word[:1].isupper() and word not in allowed and not word.startswith("I") and not starts_sentence:
             found.append(f"a capital mid-sentence: {previous} {word}")
+    if not set(re.findall(r"\d+", idea.title)) <= set(re.findall(r"\d+", hook)):
+        found.append(f"the title promises a number the hook does not: {idea.title!r}")
     return found
 
 
@@ -213,7 +215,7 @@ def test_every_composed_hook_reads_as_something_a_creator_would_post(name):
     print(f"\n=== {name}: {CREATORS[name].strategy['contentType']} / {CREATORS[name].strategy['targetAudience']}")
     for idea in ideas:
         kept = "kept " if _kept_structure(idea) else "angle"
-        print(f"  [{kept}] {idea.sources[0].hook!r}\n          → {idea.hook}")
+        print(f"  [{kept}] {idea.sources[0].hook!r}\n          → {idea.hook}  |  {idea.title}")
 
     assert len(ideas) == CREATORS[name].count
     odd = {idea.hook: found for idea in ideas if (found := problems(idea, name))}
@@ -261,6 +263,9 @@ def test_the_harness_catches_the_failures_of_the_walk_through():
         idea = ContentIdea(title="t", hook=hook, hook_type="question", script={}, sources=(source,),
                            why_it_works="It keeps that hook's structure", score=1.0)
         assert any(expected in problem for problem in problems(idea, "fitness")), (hook, problems(idea, "fitness"))
+    titled = ContentIdea(title="30 Days of Strength Training", hook="I tried strength training for 90 days",
+                         hook_type="story", script={}, sources=(source,), why_it_works="", score=1.0)
+    assert any("title promises a number" in problem for problem in problems(titled, "fitness"))
     good = ContentIdea(title="t", hook="Why do busy women over 40 struggle so much with strength training?",
                        hook_type="question", script={}, sources=(source,),
                        why_it_works="It keeps that hook's structure", score=1.0)

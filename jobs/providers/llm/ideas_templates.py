@@ -151,7 +151,7 @@ BEATS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Payoff", "Give the alternative instead of {habit} {topic}, and show it working in one take."),
     ),
     "story": (
-        ("Setup", "One line on where your {topic} stood before: what it was costing you in time, money or energy."),
+        ("Setup", "One line on where your {topic} stood before: what that was costing you in time, money or energy."),
         ("Turn", "The turning point: the day it changed, with a clip or photo from back then."),
         ("Payoff", "The result in one number, then the one {topic} lesson {audience} can copy."),
     ),

@@ -592,8 +592,11 @@ class _IdeaComposer:
             angles.sort(key=lambda angle: -_shared_words(choice.hook, angle.hook))
         titled = {**values, "Topic": title_case(str(values["topic"])), "Audience": title_case(self.strategy.audience),
                   "Counted": title_case(str(values["counted"]))}
+        # A title promises no number the hook does not: "I tried … for 90 days" is not "30 Days of …".
+        numbers = set(re.findall(r"\d+", choice.hook))
+        angles = [angle for angle in angles if set(re.findall(r"\d+", angle.title.format(**titled))) <= numbers]
         titles = [angle.title for angle in angles]
-        if choice.angle is None and not _shared_words(choice.hook, angles[0].hook):
+        if choice.angle is None and not (angles and _shared_words(choice.hook, angles[0].hook)):
             titles.insert(0, PLAIN_TITLES[choice.hook_type])  # no angle is worded like it: a title that fits any
         part = 1
         while True:
@@ -640,7 +643,8 @@ class _IdeaComposer:
         structure = hook_structure(primary.hook)
         if choice.structure is not None:
             frame = re.sub(r"\{(\w+)\}", r"[\1]", choice.structure.frame)
-            parts.append(f"It keeps that hook's structure, “{frame}”, with {choice.topic} in place of "
+            filled_in = f"a habit of {choice.topic}" if "{habit}" in choice.structure.parts else choice.topic
+            parts.append(f"It keeps that hook's structure, “{frame}”, with {filled_in} in place of "
                          f"“{choice.structure.subject}”.")
         elif structure is not None:
             filled = structure.fill(topic=choice.topic, audience=self.strategy.audience)
