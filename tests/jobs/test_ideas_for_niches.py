@@ -345,3 +345,34 @@ def test_the_audience_is_read_as_a_plural_noun_phrase(written, audience):
     brief = dataclasses.replace(brief_for("fitness", 1), content_strategy={"targetAudience": written})
 
     assert read_strategy(brief).audience == audience
+
+
+@pytest.mark.parametrize(
+    "content_type, topics",
+    [
+        # What the content type names before its first preposition is the main topic.
+        ("Skincare for sensitive skin", ("skincare", "sensitive skin")),
+        ("Budget travel in Europe", ("budget travel",)),
+        # After the preposition a single word is seldom a subject of its own.
+        ("Kettlebell workouts at home", ("kettlebell workouts",)),
+        ("Curly hair care", ("curly hair care",)),  # "curly" is no adverb
+    ],
+)
+def test_the_main_topic_is_what_the_content_type_names_first(content_type, topics):
+    brief = dataclasses.replace(brief_for("fitness", 1), content_strategy={"contentType": content_type})
+
+    assert read_strategy(brief).topics == topics
+
+
+def test_a_name_the_competitors_capitalise_keeps_its_capital_in_the_topic():
+    outliers = (reel("notion_nadia", "N1Nadia0001", "The one thing about Notion setups nobody tells you", "curiosity_gap", 6.0),)
+    brief = IdeasBrief(primary_username="me", content_strategy={"contentType": "Notion templates"}, count=1,
+                       outliers=outliers)
+
+    assert read_strategy(brief).topics == ("Notion templates",)
+
+
+def test_an_audience_in_their_thirties_keeps_its_age():
+    brief = dataclasses.replace(brief_for("fitness", 1), content_strategy={"targetAudience": "Women in their 30s"})
+
+    assert read_strategy(brief).audience == "women in their 30s"

@@ -82,6 +82,16 @@ CREATORS = {
     "productivity": Creator(
         {"contentType": "Productivity systems", "targetAudience": "Freelancers", "goals": "Grow my newsletter"},
         ("focus.with.felix", "solopreneur.sol", "notion_nadia", "ops.by.omar", "pitchdeck.pia"), 8),
+    # Other topic shapes: a brand name the competitors capitalise, an "-ly" adjective, a two-noun topic.
+    "productivity_notion": Creator(
+        {"contentType": "Notion templates", "targetAudience": "Students", "goals": "Sell templates"},
+        ("focus.with.felix", "solopreneur.sol", "notion_nadia", "ops.by.omar", "pitchdeck.pia"), 8),
+    "beauty_curls": Creator(
+        {"contentType": "Curly hair care", "targetAudience": "Women with curly hair", "goals": "Sell products"},
+        ("glow_by_gia", "skinfacts.sam", "curls.by.cam"), 8),
+    "parenting_sleep": Creator(
+        {"contentType": "Toddler sleep", "targetAudience": "Exhausted parents", "goals": "Sell my sleep course"},
+        ("roommate_chronicles", "dadjokes.dev", "awkward.anya", "sunday.scaries.sid", "plantplate.lena"), 8),
 }
 
 # Verbs hooks are built around, as words of the source they are verbs whatever the niche; a hook that

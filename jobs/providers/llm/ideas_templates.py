@@ -50,7 +50,7 @@ ANGLES: dict[str, tuple[Angle, ...]] = {
         Angle("Why does nobody talk about {topic}?", "The {Topic} Conversation Nobody Is Having"),
         Angle("Are you making this mistake with {topic}?", "The {Topic} Mistake Hiding in Plain Sight"),
         Angle("Why do {audience} struggle so much with {topic}?", "Why {Topic} Feels Hard for {Audience}"),
-        Angle("Is the hype around {topic} actually deserved?", "{Topic}: Worth the Hype?"),
+        Angle("Is {topic} really as hard as it looks?", "Is {Topic} as Hard as It Looks?"),
         Angle("What actually happens when you take {topic} seriously?", "What Happens When You Take {Topic} Seriously"),
         Angle("Could your {topic} be simpler than you think?", "Could {Topic} Be Simpler?"),
     ),

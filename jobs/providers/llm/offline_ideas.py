@@ -116,6 +116,8 @@ _AUDIENCE_CUT_RE = re.compile(
     r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in(?!\s+their\s+\d)|across|living|based|with|without|for|from)\b",
     re.IGNORECASE,
 )
+# Words ending in "-ly" that are not adverbs, so they can be part of a topic ("curly hair care").
+_LY_NOUNS_AND_ADJECTIVES = frozenset("family belly supply curly early daily jelly italy assembly ugly holy".split())
 _LEAD_RE = re.compile(r"\s+(?:for|in|with|over|on|about|at|from|to|during)\s+", re.IGNORECASE)
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
 
@@ -149,15 +151,19 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     audience_text = _strategy_text(strategy, "targetAudience", "target_audience", "audience")
     notes = _strategy_text(strategy, "additionalNotes", "additional_notes", "notes")
     audience = audience_phrase(audience_text) if audience_text else DEFAULT_AUDIENCE
-    # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course").
+    # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course"), and
+    # so is one the competitors' hooks capitalise mid-sentence ("The one thing about Notion setups").
     form = " ".join(str(value) for value in strategy.values() if isinstance(value, str))
-    names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", form)}
+    hooks = [clean_line(source.hook) for source in brief.outliers]
+    written = " ".join([form, *(hook for hook in hooks if not _is_title_cased(hook))])
+    names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", written)}
     exclude = {stem(word) for word in WORD_RE.findall(audience)} if audience_text else set()
     # What the content type names before its first preposition is the main topic: "Skincare for sensitive
     # skin" is about skincare, "Budget travel in Europe" about budget travel; the rest may give more topics.
     lead, *rest = _LEAD_RE.split(content_type, maxsplit=1)
     candidates = topic_phrases(lead, exclude=exclude, names=names)
-    candidates += topic_phrases(" ".join(rest), exclude=exclude, names=names)
+    # After the preposition a single word is seldom a subject of its own ("at home", "for stiff runners").
+    candidates += topic_phrases(" ".join(rest), exclude=exclude, names=names, min_words=2)
     # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
     candidates += topic_phrases(notes, exclude=exclude, names=names, min_words=2)
     for keyword in brief.keywords:
@@ -221,7 +227,7 @@ def _is_topic_word(word: str) -> bool:
         and word not in AUDIENCE_WORDS
         and not any(char.isdigit() for char in word)
         and "'" not in word
-        and not (word.endswith("ly") and word not in ("family", "belly", "supply"))
+        and not (word.endswith("ly") and word not in _LY_NOUNS_AND_ADJECTIVES)
     )
 
 
