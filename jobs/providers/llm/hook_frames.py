@@ -7,9 +7,13 @@ HookStructure.fill puts the creator's topic and audience into them and fixes the
 can tell two hooks built on the same template apart.
 
 Words are sorted with word lists, not a language model: FRAME_WORDS are the function words and
-the vocabulary hooks are made of, AUDIENCE_WORDS the people reels speak to, and every other word
-is subject. When that sorting leaves no clean single subject, hook_structure returns None and the
-composer falls back to an angle (offline_ideas explains when).
+the vocabulary hooks are made of (with HOOK_VERBS, the verbs hooks put around a subject: "Why do
+busy parents struggle so much with sleep?" keeps "struggle"), AUDIENCE_WORDS the people reels speak
+to (with what qualifies them: "people over 30", "people who hate tech setup"), and every other word
+is subject. When that sorting leaves no clean single subject, or the subject's slot wants something
+a creator's topic is not (one countable thing, a purchase, a place: _needs_a_thing), hook_structure
+returns None and the composer falls back to an angle (offline_ideas explains when). fit_topic fits a
+plural topic to the words after it ("budget family dinner advice", "your dinners aren't working").
 """
 
 from __future__ import annotations
@@ -201,9 +205,13 @@ def hook_structure(hook: str) -> HookStructure | None:
     """The frame of `hook` with its subject and audience as slots, or None when it cannot carry another topic.
 
     None when the hook is empty or longer than MAX_FRAME_WORDS words, when no word is a subject,
-    when more than one subject is left after cutting one trailing clause, when the subject is a
-    clause rather than a thing (it follows "I", "you", "to" or "need", or holds a past-tense verb),
-    or when the subject is most of the hook (after a drop verb, "Stop" + a habit is frame enough).
+    when more than one subject is left after cutting one trailing clause (a clause with a verb of its
+    own is never cut), when the subject is a clause rather than a thing (it follows "I", "you", "to"
+    or "need", or holds a past-tense verb), when it is a person ("my grandmother's"), when its slot
+    wants one countable thing, a purchase or a place ("your first pull-up", "use a $200 laptop",
+    "A day in Lisbon": _needs_a_thing), or when the subject is most of the hook (after a drop verb,
+    "Stop" + a habit is frame enough). After a drop verb ("quit", "stop", also "I quit my desk job")
+    the slot is a habit of the topic, so the creator never gives up the topic itself.
     """
     tokens = _tokens(clean_line(hook))
     words = [token for token in tokens if token[:1].isalnum() or token[:1] in "$£€"]

@@ -17,13 +17,18 @@ How one idea is made (compose_ideas_from_outliers):
    into frame words (numbers, function words and the vocabulary hooks are made of: "mistakes",
    "stop", "nobody tells you", "here's what happened"), audience words ("beginners", "busy moms")
    and subject words (everything else: "deadlift", "sugar", "pasta water"). The subject becomes
-   the creator's main topic and the audience the creator's audience (both read from
-   content_strategy); the frame stays: "5 mistakes killing your deadlift" → "5 mistakes killing
-   your meal prep". A subject after a verb of giving something up ("quit", "stop") is a habit, so
-   it becomes a habit of the topic: "Stop stretching before you run" → "Stop winging your meal prep".
+   the creator's main topic (what the content type names first: "Skincare for sensitive skin" →
+   "skincare") and the audience the creator's audience (both read from content_strategy); the
+   frame, verbs included, stays: "5 mistakes killing your deadlift" → "5 mistakes killing your meal
+   prep", "Why do busy parents struggle so much with sleep?" → "Why do busy moms struggle so much
+   with meal prep?". A subject after a verb of giving something up ("quit", "stop", "I quit my desk
+   job") is a habit, so it becomes a habit of the topic: "Stop stretching before you run" → "Stop
+   winging your meal prep", never "I quit my meal prep". A plural topic describes a noun in the
+   singular and its verbs agree (hook_frames.fit_topic): "budget family dinner advice".
 3. Or fall back to an angle: the hook type's next unused angle (ideas_templates.ANGLES), filled
    with the topic and audience. That happens when hook_structure finds no clean structure (no
-   subject, two subjects, a subject that is a clause, too little frame: see its docstring), or
+   subject, two subjects, a subject that is a clause, a slot for one countable thing or a place
+   such as "your first pull-up", too little frame: see its docstring), or
    when the structure's hook would repeat a hook, a competitor's hook or an opening template
    already used in the run. A fallback angle leaves alone the openings that later sources' own
    structures will need, so a structure that carries over is used wherever it can be.
@@ -34,8 +39,14 @@ How one idea is made (compose_ideas_from_outliers):
 5. Outline the script: each hook type has three beats (setup, the points, the payoff) filled with
    the topic, the audience and the list size, and a fourth borrows the pacing of the source reel.
    script["body"] holds the beat texts, each starting with its label ("Setup: …").
-6. Cite: sources holds the reels; why_it_works names them ("@x's reel ABC123 (6.2× its typical
-   views)"), the structure kept (or why not) and the cross-competitor patterns that match.
+6. Title: the angle's title, or for a kept structure the title of the angle worded most like it;
+   a title never promises a number the hook lacks ("30 Days of …" for "… for 90 days").
+7. Cite: sources holds the reels; why_it_works names them ("@x's reel ABC123 (6.2× its typical
+   views)"), the structure kept (or why not) and the cross-competitor patterns that match, each
+   in a creator's words (describe_pattern: "medium-length hooks (7-12 words) were outliers for …").
+
+tests/jobs/test_ideas_on_sample_data.py composes ideas from the shipped sample accounts' real
+outlier hooks for creators in eight niches and checks the failures above in general.
 """
 
 from __future__ import annotations
