@@ -42,6 +42,16 @@ from jobs.providers.llm.hook_frames import HABITS, compound_form, fit_topic, hoo
         ("5 things I wish I knew about rest days sooner", "5 things I wish I knew about {topic} sooner"),
         ("The one thing about deep work nobody tells you", "The one thing about {topic} nobody tells you"),
         ("This is the best advice on office small talk you'll ever get", "This is the best advice on {topic} you'll ever get"),
+        ("Nobody tells you this about deep work…", "Nobody tells you this about {topic}…"),
+        # Who makes the mistakes or struggles is the audience, named in the word lists or not.
+        ("10 mistakes roommates make with Monday mornings", "10 mistakes {audience} make with {topic}"),
+        ("4 mistakes small business owners make with morning routines", "4 mistakes {audience} make with {topic}"),
+        ("4 mistakes people with oily skin make with hair oils", "4 mistakes {audience} make with {topic}"),
+        ("Why do digital nomads struggle so much with travel insurance?", "Why do {audience} struggle so much with {topic}?"),
+        # A habit given up runs to the end of its clause.
+        ("Stop keeping all your savings in a checking account.", "Stop {habit}."),
+        ("Stop charging by the hour.", "Stop {habit}."),
+        ("Stop saying yes to every meeting.", "Stop {habit}."),
         ("The only roommate rule you'll ever need", "The only {topic} rule you'll ever need"),
     ],
 )
@@ -76,6 +86,21 @@ def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
         "3 ways to leave a party early without a personality",
         "Grocery haul under $60",
         "A day in Lisbon",
+        "Day in the life of a solopreneur",  # a person
+        "Last year I had $0 in savings.",  # where money is
+        "What actually happens when you wake up at 5am for 30 days?",  # a time
+        "3 ways to get more done before lunch without working 12-hour days",  # a time
+        "What's on my phone",
+        "I went a week without my smartphone",  # what one does without is a tool
+        "How to beat jet lag without a huge budget",  # a problem to defeat
+        "I tried being a morning person for 30 days",  # a role
+        "When your alarm goes off on a Monday",  # the topic cannot go off
+        "This is the most relatable video you'll see today",  # an adjective starts the subject
+        # Skipping or avoiding the subject would have the creator skip their own topic.
+        "What actually happens when you skip foundation for a month?",
+        # An opinion is a claim; with another subject it is a claim the creator never made.
+        "Unpopular opinion: pineapple belongs on pizza.",
+        "Unpopular opinion: most people use too many products.",
         # A clause with its own verb is not a phrase that can be cut off, and a person is not a topic.
         "My grandmother's one rule for soup changed how I cook",
         "Last year I worked 70-hour weeks and earned less",
@@ -126,7 +151,7 @@ def test_filling_fixes_the_grammar_around_the_topic():
 
 def test_shouting_and_title_case_hooks_come_out_in_sentence_case():
     assert hook_structure("STOP BUYING COFFEE EVERY DAY").fill(topic="meal prep", audience="x", habit="rushing") == (
-        "Stop rushing your meal prep every day"
+        "Stop rushing your meal prep"  # the habit runs to the end of its clause
     )
     assert hook_structure("I Quit Sugar For A Month. Here's What Happened").fill(
         topic="budgeting", audience="x", habit="winging"
@@ -168,3 +193,12 @@ def test_a_plural_topic_describes_a_noun_in_the_singular_and_its_verb_agrees(tex
     assert fit_topic(text, "budget family dinners") == fitted
     assert fit_topic("Your skincare doesn't have to be perfect", "skincare") == "Your skincare doesn't have to be perfect"
     assert compound_form("productivity systems") == "productivity system" and compound_form("Python") == "Python"
+
+
+def test_after_this_is_the_best_a_plural_topic_gets_a_head_noun_unless_the_hook_has_one():
+    assert hook_structure("This is the best leg exercise you'll ever do").fill(topic="family dinners", audience="x") == (
+        "This is the best family dinner routine you'll ever do"
+    )
+    assert hook_structure("This is the best money habit you'll ever build").fill(topic="family dinners", audience="x") == (
+        "This is the best family dinner habit you'll ever build"
+    )

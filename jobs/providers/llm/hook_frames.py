@@ -60,7 +60,7 @@ HOOK_VERBS = frozenset(
     struggle struggles struggling struggled hate hates hated love loves loved swear swears swore earn earns earned
     join joins joined refuse refuses refused replace replaces replaced taste tastes tasted ask asks asked
     wake woke sound sounds build builds built buy buys bought pack packs packed write writes wrote
-    eat eats ate drink drinks drank wear wears wore leave leaves left grow grows grew
+    eat eats ate drink drinks drank wear wears wore leave leaves left grow grows grew goes comes belongs
     """.split()
 )
 FRAME_WORDS = FRAME_WORDS | HOOK_VERBS
@@ -70,14 +70,21 @@ AUDIENCE_WORDS = frozenset(
     """
     beginners people moms mums dads parents runners lifters women men guys girls students founders developers
     devs programmers coders cooks chefs bakers investors athletes teachers nurses entrepreneurs freelancers
-    creators gymgoers readers travelers travellers homeowners renters
+    creators gymgoers readers travelers travellers homeowners renters families couples millennials nomads
+    introverts roommates workers professionals owners
     """.split()
 )
 # Words that describe an audience noun that follows them ("busy moms", "first-time investors").
-AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older".split())
+AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older small".split())
 # A subject right after one of these is a habit to give up: it becomes one of HABITS + the topic
 # ("I quit sugar" → "I quit winging my meal prep"), chosen by the idea's position in the run.
 DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip skipping skipped avoid avoided".split())
+# The drop verbs that give a habit up for good; "skip" and "avoid" alone ("when you skip foundation")
+# would have the creator skip their topic, so such a hook has no structure to reuse.
+_GIVE_UP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched".split())
+# A hook that opens with an opinion ("Unpopular opinion: pineapple belongs on pizza") states a claim:
+# with another subject it is a claim the creator never made.
+OPINION_LEADS = (("unpopular", "opinion"), ("hot", "take"))
 # Verbs that may stand between the drop verb and the habit ("stop doing crunches").
 HABIT_VERBS = frozenset("doing using making buying eating drinking taking wasting paying spending checking".split())
 # Adverbs between a verb and its subject ("how to actually season food") say nothing about the subject.
@@ -87,13 +94,16 @@ SUBJECT_TAIL_NOUNS = frozenset("day days talk waste life".split())
 # The same for nouns that are verbs as often: only when a word follows ("deep work nobody tells you",
 # but "Does creatine work?").
 SUBJECT_TAIL_VERBS = frozenset("work".split())
+# After one of these a phrase is a noun phrase, so a tail verb in it is a noun: "about deep work…".
+_NOUN_PREPOSITIONS = frozenset("about on with of for".split())
 # An adjective between a subject word and a tail noun belongs to the subject: "office small talk".
 TAIL_ADJECTIVES = frozenset("small big".split())
 # A subject after one of these names one countable thing ("your first pull-up", "every leftover", "any
 # laptop"). The creator's topic is an activity or a field ("strength training"), which cannot take that
 # slot ("your first strength training"), so the hook has no structure to reuse.
 ITEM_MARKERS = frozenset("first every any each another one".split())
-# Verbs of making, getting, using or owning take a thing as their object ("build an emergency fund", "use a
+# Verbs of making, getting, using or owning take a thing as their object, verbs of defeating a problem a
+# problem ("beat jet lag") ("build an emergency fund", "use a
 # $200 laptop", "make restaurant-style pasta"); an activity or a field is not one: no structure either ...
 OBJECT_VERBS = frozenset(
     """
@@ -101,6 +111,7 @@ OBJECT_VERBS = frozenset(
     using used own owns cook cooks cooking cooked bake bakes baking baked pack packs packing packed wear wears
     wearing eat eats eating drink drinks drinking write writes writing order orders ordering book booking set
     sets setting find finds finding found pay pays paying paid leave leaves leaving left
+    beat beats beating cure cures curing survive surviving overcome
     """.split()
 )
 # ... unless the object is then said to feel, look or work some way, or to be right or wrong: "make any
@@ -108,14 +119,19 @@ OBJECT_VERBS = frozenset(
 OBJECT_COMPLEMENTS = frozenset("feel feels look looks work works stick right wrong".split())
 # A capitalised subject after one of these is a place ("A day in Lisbon"), which a topic is not.
 PLACE_PREPOSITIONS = frozenset("in to from around across through at visiting".split())
+# A subject right after one of these is a time or an event ("before lunch"), not a topic.
+TIME_PREPOSITIONS = frozenset("before after until during".split())
+# Describing words skipped on the way to the verb whose object a subject is ("build a simple skincare routine").
+_FRAME_ADJECTIVES = frozenset("simple easy hard better best new old big small real quick top perfect".split())
 # After an audience, these qualify it and belong to it: "people over 30", "women in their 40s".
 AUDIENCE_QUALIFIERS = frozenset("over under".split())
 # A relative clause after an audience ("people who hate tech setup struggle …") belongs to it, up to
 # the main verb, which is one of these or a frame verb.
 RELATIVE_PRONOUNS = frozenset("who that".split())
 HABITS = ("overcomplicating", "winging", "rushing", "putting off")
-# Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
-NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
+# Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …";
+# after "need" or "without" it is a tool one can do without ("without a financial advisor").
+NOT_BEFORE_A_THING = frozenset("i you we they he she it it's nobody everyone someone to need needs without".split())
 # "Why does your lower back hurt": after an auxiliary and a determiner, a subject's last word is the verb.
 AUXILIARIES = frozenset("do does did can could should would will".split())
 DETERMINERS = frozenset("a an the this that these those my your our their his her its every each all some any no".split())
@@ -144,13 +160,15 @@ COMPOUND_HEADS = frozenset(
 )
 # Verbs that agree with a topic right before them in the templates ("your {topic} isn't working yet").
 _TOPIC_VERBS = ("is", "isn't", "was", "wasn't", "has", "does", "doesn't", "needs", "feels", "stalls", "works")
-_COPULAS = frozenset("is are was were be been being isn't aren't".split())
+_COPULAS = frozenset("is are was were isn't aren't".split())  # "Is a Roth IRA …" (but "being a morning person" is a role)
 # Frame verbs that can end an audience's relative clause ("people who hate tech setup get …").
+# Verbs after "# mistakes/things <people>": "5 mistakes couples make", "3 things runners need".
+_DOER_VERBS = frozenset("make do use need get love hate struggle swear".split())
 _MAIN_VERBS = frozenset("get make need do don't can can't should keep love hate struggle swear".split())
 
 _TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
 # "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
-_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|-[a-z]+)?$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|am|pm|-[a-z]+)?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
 
 
@@ -185,7 +203,10 @@ class HookStructure:
             if part == "{topic}":
                 words.append(topic)
             elif part == "{head}":
-                if not plural_topic and topic.lower() != self.subject.lower():
+                # "This is the best …" needs one thing: a plural topic gets the head too ("dinner routine").
+                singular_verb = any(word.lower() in ("is", "'s", "this") for word in self.parts[:index])
+                has_head = index + 1 < len(self.parts) and self.parts[index + 1].lower() in COMPOUND_HEADS  # "money habit"
+                if (not plural_topic or singular_verb) and topic.lower() != self.subject.lower() and not has_head:
                     words.append(GENERIC_HEAD)
             elif part == "{habit}":
                 words.append(f"{habit} {'my' if self.first_person else 'your'} {topic}")
@@ -217,6 +238,8 @@ def hook_structure(hook: str) -> HookStructure | None:
     words = [token for token in tokens if token[:1].isalnum() or token[:1] in "$£€"]
     if not words or len(words) > MAX_FRAME_WORDS:
         return None
+    if tuple(word.lower() for word in words[:2]) in OPINION_LEADS:
+        return None
     kinds = _kinds(tokens)
     spans = _subject_spans(tokens, kinds)
     if len(spans) > 1:
@@ -239,16 +262,20 @@ def hook_structure(hook: str) -> HookStructure | None:
         return None
     subject = " ".join(itertools.dropwhile(lambda word: word.lower() in HABIT_VERBS, tokens[start:end]))
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
-    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
-    # after the first verb of giving up is the habit.
+    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop keeping all your savings in …".
+    # Everything after the first verb of giving up is the habit, up to a phrase that says when or how
+    # long ("I quit sugar for 30 days") or the end of the clause ("Stop charging by the hour.").
     verb, drop_verb = start - 1, -1
-    if verb >= 1 and lowered[verb] in ("my", "your", "our", "the"):
-        verb -= 1  # "I quit my desk job": the job is the habit given up too
-    while verb >= 0 and (lowered[verb] in HABIT_VERBS or lowered[verb] in DROP_VERBS):
-        drop_verb = verb if lowered[verb] in DROP_VERBS else drop_verb
+    while verb >= 0 and kinds[verb] == "frame" and start - verb <= 4:
+        if lowered[verb] in DROP_VERBS:
+            drop_verb = verb
         verb -= 1
+    if drop_verb >= 0 and lowered[drop_verb] not in _GIVE_UP_VERBS:
+        return None  # "What happens when you skip foundation": skipping the creator's topic inverts it
     if drop_verb >= 0:
         slot_start, slot = drop_verb + 1, "{habit}"
+        while end < len(tokens) and kinds[end] != "punct" and lowered[end] not in CLAUSE_OPENERS:
+            end += 1
     elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
         return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
     elif _needs_a_thing(tokens, kinds, start, end):
@@ -283,7 +310,7 @@ def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) ->
     """
     lowered = [token.lower() for token in tokens]
     lead = start - 1
-    while lead >= 0 and (lowered[lead] in DETERMINERS | ADVERBS | ITEM_MARKERS or kinds[lead] == "number"):
+    while lead >= 0 and (lowered[lead] in DETERMINERS | ADVERBS | ITEM_MARKERS | _FRAME_ADJECTIVES or kinds[lead] == "number"):
         lead -= 1
     leading = lowered[lead] if lead >= 0 else ""
     after = lowered[end] if end < len(tokens) else ""
@@ -305,6 +332,18 @@ def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) ->
         return True
     capitalised = tokens[start][:1].isupper() and not tokens[start].isupper()
     title_case = sum(1 for token in tokens if token[:1].isupper()) * 2 > sum(1 for token in tokens if token[:1].isalpha())
+    if leading in TIME_PREPOSITIONS:
+        return True  # "get more done before lunch": a time, not a topic
+    if lowered[0] in ("what's", "whats") and leading in CLAUSE_OPENERS:
+        return True  # "What's on my phone", "What's for dinner": a thing or a meal
+    if after in HOOK_VERBS:
+        return True  # "When your alarm goes off": the topic cannot do what the subject does
+    if start >= 2 and lowered[start - 2 : start] in (["the", "most"], ["the", "more"]):
+        return True  # "the most relatable video": an adjective starts the subject
+    if lowered[max(0, lead - 1) : lead + 1] == ["life", "of"]:
+        return True  # "Day in the life of a solopreneur": a person
+    if leading == "in" and lead >= 1 and tokens[lead - 1][:1] in "$£€":
+        return True  # "$0 in savings", "$10k in debt": where money is, not a topic
     return leading in PLACE_PREPOSITIONS and capitalised and not title_case
 
 
@@ -331,8 +370,18 @@ def _kinds(tokens: list[str]) -> list[str]:
             kinds.append("frame")
         else:
             kinds.append("subject")
-    # "busy moms", "senior devs": up to two describing words belong to the audience.
     lowered = [token.lower() for token in tokens]
+    # "10 mistakes roommates make with …": the words between a counted noun and "make" are who makes them.
+    for index in range(1, len(tokens) - 1):
+        if lowered[index] in _DOER_VERBS and kinds[index - 1] == "subject":
+            first = index - 1
+            while first > 0 and (kinds[first - 1] == "subject" or lowered[first - 1] in AUDIENCE_ADJECTIVES):
+                first -= 1
+            counted = is_plural(lowered[first - 1]) and lowered[first - 1] in FRAME_WORDS
+            # "Why do digital nomads struggle …": after an auxiliary, the plural before a verb does it.
+            if first and (counted or lowered[first - 1] in AUXILIARIES) and is_plural(lowered[index - 1]):
+                kinds[first:index] = ["audience"] * (index - first)
+    # "busy moms", "senior devs": up to two describing words belong to the audience.
     for index in range(1, len(tokens)):
         if kinds[index] == "audience":
             before = index - 1
@@ -352,7 +401,7 @@ def _kinds(tokens: list[str]) -> list[str]:
             length = 2
         elif rest[:2] == ["in", "their"] and len(rest) > 2 and rest[2][:1].isdigit():
             length = 3
-        elif rest[:1] and rest[0] in RELATIVE_PRONOUNS:
+        elif rest[:1] and (rest[0] in RELATIVE_PRONOUNS or rest[0] == "with"):
             verb = next((i for i in range(2, min(len(rest), 7)) if rest[i] in HOOK_VERBS
                          or (rest[i] in FRAME_WORDS and rest[i] in _MAIN_VERBS)), 0)
             length = verb
@@ -377,8 +426,9 @@ def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]
             elif tokens[end].lower() in SUBJECT_JOINERS and end + 1 < len(tokens) and kinds[end + 1] == "subject":
                 end += 2
             elif tokens[end].lower() in SUBJECT_TAIL_NOUNS or (
-                tokens[end].lower() in SUBJECT_TAIL_VERBS and end + 1 < len(tokens) and tokens[end + 1][:1].isalpha()
-                and tokens[end + 1].lower() not in CLAUSE_OPENERS
+                tokens[end].lower() in SUBJECT_TAIL_VERBS
+                and (index and tokens[index - 1].lower() in _NOUN_PREPOSITIONS
+                     or end + 1 < len(tokens) and tokens[end + 1][:1].isalpha() and tokens[end + 1].lower() not in CLAUSE_OPENERS)
             ):
                 kinds[end] = "subject"
                 end += 1
