@@ -87,6 +87,8 @@ def test_the_frame_of_a_hook_keeps_its_words_and_marks_its_subject(hook, frame):
         "Grocery haul under $60",
         "A day in Lisbon",
         "Day in the life of a solopreneur",  # a person
+        "Lunch for the week",  # a label for a thing
+        "Empties from this month",
         "Last year I had $0 in savings.",  # where money is
         "What actually happens when you wake up at 5am for 30 days?",  # a time
         "3 ways to get more done before lunch without working 12-hour days",  # a time

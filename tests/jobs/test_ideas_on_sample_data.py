@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource
-from jobs.providers.llm.hook_frames import compound_form
+from jobs.providers.llm.hook_frames import compound_form, hook_structure
 from jobs.providers.llm.offline import OfflineWriter
 from jobs.providers.llm.offline_ideas import HABITS, opening_template, read_strategy
 from text_rules.hooks import extract_hook, type_hook
@@ -163,27 +163,41 @@ def _words(text: str) -> list[str]:
 
 
 def problems(idea: ContentIdea, name: str) -> list[str]:
-    """What a creator would find odd in the idea's hook (empty when nothing)."""
+    """What a creator would find odd in the idea (empty when nothing)."""
     strategy = read_strategy(brief_for(name))
-    hook, source = idea.hook, idea.sources[0].hook
+    replaced = None
+    if _kept_structure(idea):
+        quoted = re.search(r"in place of “([^”]*)”", idea.why_it_works)
+        replaced = quoted.group(1) if quoted else ""
+    found = hook_problems(idea.hook, idea.sources[0].hook, strategy.topics, strategy.audience, replaced)
+    if not set(re.findall(r"\d+", idea.title)) <= set(re.findall(r"\d+", idea.hook)):
+        found.append(f"the title promises a number the hook does not: {idea.title!r}")
+    return found
+
+
+def hook_problems(hook: str, source: str, topics: tuple[str, ...], audience: str, replaced: str | None) -> list[str]:
+    """What a creator would find odd in `hook`, made from `source` (`replaced`: the source words swapped
+    for the topic when the hook keeps the source's structure, None when it does not)."""
     lowered = hook.lower()
     # A plural topic describes a noun in the singular ("budget family dinner advice"): both forms count.
-    topics = [form.lower() for topic in strategy.topics for form in dict.fromkeys((topic, compound_form(topic)))]
+    forms = [form.lower() for topic in topics for form in dict.fromkeys((topic, compound_form(topic)))]
     found = []
-    if not any(topic in lowered for topic in topics):
+    if not any(topic in lowered for topic in forms):
         found.append("the creator's topic is missing")
-    if _kept_structure(idea):
-        # The words the composer says it replaced ("in place of “small talk”") may go, and so may the verb
-        # of a clause describing the audience ("people who hate tech setup"): the audience is replaced whole.
-        replaced = re.search(r"in place of “([^”]*)”", idea.why_it_works)
-        swapped = {word.lower() for word in _words(replaced.group(1))} if replaced else set()
+    if replaced is not None:
+        # The words swapped for the topic ("small talk") may go, and so may the verb of a clause describing
+        # the audience ("people who hate tech setup"): the audience is replaced whole.
+        swapped = {word.lower() for word in _words(replaced)}
+        # What is given up ("I quit my job to start a business.") becomes a habit of the topic whole.
+        given_up = re.search(rf"{DROP_RE}\b([^.!?]*)", source.lower())
+        swapped |= {word.lower() for word in _words(given_up.group(1))} if given_up else set()
         source_words = [word.lower().strip(".,!?…") for word in _words(source)]
         kept = [word.lower().strip(".,!?…") for word in _words(hook)]
         lost = [verb for index, verb in enumerate(source_words) if verb in VERBS and verb not in kept
                 and verb not in swapped and not (index and source_words[index - 1] in ("who", "that"))]
         if lost:
             found.append(f"the source's verbs {lost} were swallowed")
-    for topic in topics:
+    for topic in forms:
         escaped = re.escape(topic)
         for match in re.finditer(rf"(?:{ITEM_RE}){escaped}\b(?:\s+(\w+))?", lowered):
             if match.group(1) not in HEAD_NOUNS:
@@ -200,14 +214,12 @@ def problems(idea: ContentIdea, name: str) -> list[str]:
         found.append("a word is doubled")
     if not (hook[:1].isupper() or hook[:1].isdigit()):
         found.append("the hook starts in lower case")
-    allowed = {word for text in (source, *strategy.topics, strategy.audience) for word in _words(text)}
+    allowed = {word for text in (source, *topics, audience) for word in _words(text)}
     for index, word in enumerate(_words(hook)[1:], 1):
         previous = _words(hook)[index - 1]
         starts_sentence = re.search(rf"[.!?:]\s+{re.escape(word)}", hook) is not None
         if word[:1].isupper() and word not in allowed and not word.startswith("I") and not starts_sentence:
             found.append(f"a capital mid-sentence: {previous} {word}")
-    if not set(re.findall(r"\d+", idea.title)) <= set(re.findall(r"\d+", hook)):
-        found.append(f"the title promises a number the hook does not: {idea.title!r}")
     return found
 
 
@@ -280,3 +292,32 @@ def test_the_harness_catches_the_failures_of_the_walk_through():
                        hook_type="question", script={}, sources=(source,),
                        why_it_works="It keeps that hook's structure", score=1.0)
     assert problems(good, "fitness") == []
+
+
+@lru_cache(maxsize=None)
+def every_sample_hook() -> tuple[str, ...]:
+    """The hook of every reel of every sample account, each once, in file order."""
+    hooks: dict[str, None] = {}
+    for path in sorted(SAMPLE_DIR.glob("*.json")):
+        for reel in json.loads(path.read_text(encoding="utf-8")).get("reels", []):
+            hooks.setdefault(extract_hook(reel.get("caption") or "", reel.get("transcript") or ""), None)
+    return tuple(hook for hook in hooks if hook)
+
+
+@pytest.mark.parametrize("name", ["fitness", "cooking", "tech", "beauty_curls"])
+def test_every_sample_hook_whose_structure_is_kept_reads_naturally_with_the_creators_topic(name):
+    """Beyond the outliers: every hook of the sample data, filled with the creator's topic where it has a structure."""
+    strategy = read_strategy(brief_for(name))
+    topic = strategy.topics[0]
+    kept, odd = 0, {}
+    for index, hook in enumerate(every_sample_hook()):
+        structure = hook_structure(hook)
+        if structure is None:
+            continue
+        kept += 1
+        filled = structure.fill(topic=topic, audience=strategy.audience, habit=HABITS[index % len(HABITS)])
+        if found := hook_problems(filled, hook, (topic,), strategy.audience, structure.subject):
+            odd[f"{hook} → {filled}"] = found
+
+    assert kept >= 100, kept  # most formats carry over: the checks are not vacuous
+    assert not odd, odd

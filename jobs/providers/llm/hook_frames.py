@@ -334,6 +334,10 @@ def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) ->
     title_case = sum(1 for token in tokens if token[:1].isupper()) * 2 > sum(1 for token in tokens if token[:1].isalpha())
     if leading in TIME_PREPOSITIONS:
         return True  # "get more done before lunch": a time, not a topic
+    if lead < 0 and after in CLAUSE_OPENERS | {"from", "under"} and "audience" not in kinds[end:]:
+        # "Lunch for the week", "Empties from this month": a label for a thing, not a hook ("Meal prep for
+        # beginners" says who it is for, and that carries over).
+        return True
     if lowered[0] in ("what's", "whats") and leading in CLAUSE_OPENERS:
         return True  # "What's on my phone", "What's for dinner": a thing or a meal
     if after in HOOK_VERBS:
