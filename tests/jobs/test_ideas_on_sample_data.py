@@ -2,7 +2,9 @@
 
 The unit tests hand-pick hooks; this harness takes the real outlier hooks of the sample accounts
 (sample_data/instagram/*.json, read directly: the caption's first line through
-text_rules.hooks.extract_hook, typed with type_hook) and composes ideas for a creator in each niche.
+text_rules.hooks.extract_hook, typed with type_hook) and composes ideas for a creator in each niche,
+with the patterns viral_ideas.analysis finds across those competitors. Another test fills every
+sample hook that has a structure with the creators' topics, beyond the outliers.
 It checks properties that catch, in general, the failures a creator would not post:
 
 - a verb of the source hook swallowed with the subject ("Why do busy women over 40 strength
@@ -20,6 +22,7 @@ Run with -s to print every composed hook beside its source and read them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 import statistics
@@ -33,6 +36,7 @@ from jobs.providers.llm.hook_frames import compound_form, hook_structure
 from jobs.providers.llm.offline import OfflineWriter
 from jobs.providers.llm.offline_ideas import HABITS, opening_template, read_strategy
 from text_rules.hooks import extract_hook, type_hook
+from viral_ideas.analysis import AccountAnalysis, ReelInput, analyse_account, find_patterns
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "instagram"
 OUTLIER_MULTIPLIER = 2.0  # the analysis's default threshold (viral_ideas.analysis.DEFAULT_THRESHOLD)
@@ -141,12 +145,31 @@ def outliers_of(username: str) -> tuple[IdeaSource, ...]:
     return tuple(found[:PER_ACCOUNT])
 
 
+@lru_cache(maxsize=None)
+def analysed(username: str) -> AccountAnalysis:
+    """The account as the analysis sees it, for the patterns that held across competitors."""
+    data = json.loads((SAMPLE_DIR / f"{username}.json").read_text(encoding="utf-8"))
+    reels = [
+        ReelInput(
+            username=username, shortcode=reel["shortCode"], url=reel.get("url", ""), caption=reel.get("caption") or "",
+            transcript=reel.get("transcript") or "", view_count=_views(reel), like_count=int(reel.get("likesCount") or 0),
+            comment_count=int(reel.get("commentsCount") or 0),
+            posted_at=dt.datetime.fromisoformat(reel["timestamp"].replace("Z", "+00:00")) if reel.get("timestamp") else None,
+            hashtags=tuple(reel.get("hashtags") or ()), video_duration=reel.get("videoDuration"),
+        )
+        for reel in data.get("reels", [])
+    ]
+    return analyse_account(username, "competitor", reels)
+
+
+@lru_cache(maxsize=None)
 def brief_for(name: str) -> IdeasBrief:
     creator = CREATORS[name]
     outliers = [source for account in creator.competitors for source in outliers_of(account)]
     outliers.sort(key=lambda source: (-source.outlier_multiplier, source.shortcode))
+    patterns = find_patterns([analysed(account) for account in creator.competitors if outliers_of(account)], min_lift=1.2)
     return IdeasBrief(primary_username="the.creator", content_strategy=creator.strategy, count=creator.count,
-                      outliers=tuple(outliers))
+                      outliers=tuple(outliers), patterns=tuple(pattern.to_dict() for pattern in patterns[:10]))
 
 
 @lru_cache(maxsize=None)
@@ -264,6 +287,12 @@ def test_ideas_cite_their_reels_outline_three_to_five_beats_and_do_not_change_be
         assert f"@{primary.username}'s reel {primary.shortcode}" in idea.why_it_works
         assert f"({primary.outlier_multiplier:.1f}× its typical views)" in idea.why_it_works
         assert 3 <= len(idea.script["body"]) <= 5
+    # The patterns that held across these competitors are cited in a creator's words, not the analysis's buckets.
+    assert brief_for(name).patterns, name
+    for idea in ideas:
+        assert not re.search(r"reels of (?:short|medium|long)\b|reels with |\d+s\+? were|\b\d+-\d+ UTC", idea.why_it_works), (
+            idea.why_it_works)
+    assert any("Across competitors" in idea.why_it_works or "Worth copying too" in idea.why_it_works for idea in ideas)
     # At least some hooks keep a competitor's structure: the composer is not only filling angles.
     assert any(_kept_structure(idea) for idea in ideas), [idea.hook for idea in ideas]
     assert tuple(OfflineWriter().compose_ideas(brief_for(name))) == ideas
