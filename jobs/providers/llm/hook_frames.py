@@ -70,8 +70,7 @@ AUDIENCE_WORDS = frozenset(
     """
     beginners people moms mums dads parents runners lifters women men guys girls students founders developers
     devs programmers coders cooks chefs bakers investors athletes teachers nurses entrepreneurs freelancers
-    creators gymgoers readers travelers travellers homeowners renters families couples millennials nomads
-    introverts roommates workers professionals owners
+    creators gymgoers readers travelers travellers homeowners renters
     """.split()
 )
 # Words that describe an audience noun that follows them ("busy moms", "first-time investors").
