@@ -301,11 +301,14 @@ def hook_structure(hook: str) -> HookStructure | None:
 
 
 def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) -> bool:
-    """Whether the subject's slot wants one countable thing or a place, which the creator's topic is not.
+    """Whether the subject's slot wants something the creator's topic (an activity, a field) is not.
 
-    "your first pull-up", "every leftover", "a $200 laptop", "3 pasta sauces that …" (a count right
-    before the subject, unless a counted frame noun follows: "7 Python tricks"), the object of a verb of
-    making or using ("build an emergency fund", "use only drugstore products") and a place ("in Lisbon").
+    One countable thing: "your first pull-up", "every leftover", "a $200 laptop", "leave a party", "3
+    pasta sauces that …" (a count right before the subject, unless a counted frame noun follows: "7
+    Python tricks"); the object of a verb of making, using or defeating ("build an emergency fund", "use
+    only drugstore products", "beat jet lag"); a purchase ("under $60"), an amount's place ("$0 in
+    savings"), a time ("before lunch"), a person ("the life of a solopreneur"), a place ("in Lisbon"),
+    a label ("Lunch for the week"), a thing that does something ("your alarm goes off").
     """
     lowered = [token.lower() for token in tokens]
     lead = start - 1
@@ -380,9 +383,10 @@ def _kinds(tokens: list[str]) -> list[str]:
             first = index - 1
             while first > 0 and (kinds[first - 1] == "subject" or lowered[first - 1] in AUDIENCE_ADJECTIVES):
                 first -= 1
-            counted = is_plural(lowered[first - 1]) and lowered[first - 1] in FRAME_WORDS
+            counted = first > 0 and is_plural(lowered[first - 1]) and lowered[first - 1] in FRAME_WORDS
             # "Why do digital nomads struggle …": after an auxiliary, the plural before a verb does it.
-            if first and (counted or lowered[first - 1] in AUXILIARIES) and is_plural(lowered[index - 1]):
+            auxiliary = first > 0 and lowered[first - 1] in AUXILIARIES
+            if (counted or auxiliary) and is_plural(lowered[index - 1]):
                 kinds[first:index] = ["audience"] * (index - first)
     # "busy moms", "senior devs": up to two describing words belong to the audience.
     for index in range(1, len(tokens)):
