@@ -15,8 +15,9 @@ import pytest
 
 from jobs.errors import PermanentJobError
 from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource, LLMBadResponse
-from jobs.providers.llm.offline import HOOK_TYPES, OfflineWriter
+from jobs.providers.llm.offline import HOOK_TYPES, OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
+from viral_ideas.analysis import PATTERN_KINDS
 
 STRATEGY = {
     "contentType": "Healthy meal prep for busy parents",
@@ -146,7 +147,42 @@ def test_a_timing_pattern_is_described_with_its_window():
     timing = {"kind": "posting_hour", "value": "18-21", "accounts": 2, "outlier_count": 4, "score": 4.4}
     idea = OfflineWriter().compose_ideas(ideas_brief(count=1, patterns=(timing,)))[0]
 
-    assert "reels posted 18-21 UTC were outliers for 2 of 4 competitors (avg 4.4×)" in idea.why_it_works
+    assert "reels posted between 18:00 and 21:00 UTC were outliers for 2 of 4 competitors (avg 4.4×)" in idea.why_it_works
+
+
+@pytest.mark.parametrize(
+    "kind, value, subject",
+    [
+        ("hook_type", "question", "question hooks"),
+        ("hook_type", "number_list", "number-list hooks"),
+        ("hook_length", "short", "short hooks (6 words or fewer)"),
+        ("hook_length", "medium", "medium-length hooks (7-12 words)"),
+        ("hook_length", "long", "long hooks (more than 12 words)"),
+        ("posting_hour", "18-21", "reels posted between 18:00 and 21:00 UTC"),
+        ("posting_hour", "0-3", "reels posted between 00:00 and 03:00 UTC"),
+        ("hashtag", "legday", "reels tagged #legday"),
+        ("keyword", "pasta water", "reels about “pasta water”"),
+        ("duration", "0-15s", "reels of 15 seconds or less"),
+        ("duration", "15-30s", "reels of 15-30 seconds"),
+        ("duration", "30-60s", "reels of 30-60 seconds"),
+        ("duration", "60s+", "reels over a minute long"),
+    ],
+)
+def test_every_kind_of_pattern_is_described_in_a_creators_words(kind, value, subject):
+    # The values are the analysis's own buckets (viral_ideas.analysis.PATTERN_KINDS).
+    pattern = {"kind": kind, "value": value, "accounts": ["a", "b"], "outlier_count": 3, "avg_multiplier": 5.0}
+
+    assert describe_pattern(pattern, 4) == f"{subject} were outliers for 2 of 4 competitors (avg 5.0×)"
+    assert describe_pattern(pattern, 2).startswith(f"{subject} were outliers for both competitors")
+    three = {**pattern, "accounts": ["a", "b", "c"]}
+    assert describe_pattern(three, 3).startswith(f"{subject} were outliers for all 3 competitors")
+
+
+def test_every_pattern_kind_the_analysis_finds_has_wording_of_its_own():
+    values = {"hook_type": "story", "hook_length": "long", "posting_hour": "6-9", "duration": "30-60s"}
+    for kind in PATTERN_KINDS:
+        line = describe_pattern({"kind": kind, "value": values.get(kind, "meal prep"), "accounts": 2}, 3)
+        assert not line.startswith("reels with "), line  # the catch-all for kinds nobody worded
 
 
 def test_offline_scripts_have_a_hook_three_to_five_beats_and_a_call_to_action_for_the_goals():

@@ -7,9 +7,13 @@ HookStructure.fill puts the creator's topic and audience into them and fixes the
 can tell two hooks built on the same template apart.
 
 Words are sorted with word lists, not a language model: FRAME_WORDS are the function words and
-the vocabulary hooks are made of, AUDIENCE_WORDS the people reels speak to, and every other word
-is subject. When that sorting leaves no clean single subject, hook_structure returns None and the
-composer falls back to an angle (offline_ideas explains when).
+the vocabulary hooks are made of (with HOOK_VERBS, the verbs hooks put around a subject: "Why do
+busy parents struggle so much with sleep?" keeps "struggle"), AUDIENCE_WORDS the people reels speak
+to (with what qualifies them: "people over 30", "people who hate tech setup"), and every other word
+is subject. When that sorting leaves no clean single subject, or the subject's slot wants something
+a creator's topic is not (one countable thing, a purchase, a place: _needs_a_thing), hook_structure
+returns None and the composer falls back to an angle (offline_ideas explains when). fit_topic fits a
+plural topic to the words after it ("budget family dinner advice", "your dinners aren't working").
 """
 
 from __future__ import annotations
@@ -45,8 +49,22 @@ FRAME_WORDS = frozenset(
     find found feel feels felt look looks beat beats skip skipping skipped ditch ditched avoid avoiding avoided
     spend spent let understand understood realise realized realised realize wrong right best worst biggest
     first last real simple easy hard harder easier better worse faster slower top new old big small worth
+    sooner later earlier less longer
     """.split()
 )
+# Verbs that hooks put around their subject and that are seldom a subject themselves: they stay frame,
+# so "Why do busy parents struggle so much with sleep?" keeps "struggle" and swaps only "sleep".
+# Words that are as often nouns ("cook", "run", "sleep", "travel") are left out on purpose.
+HOOK_VERBS = frozenset(
+    """
+    struggle struggles struggling struggled hate hates hated love loves loved swear swears swore earn earns earned
+    join joins joined refuse refuses refused replace replaces replaced taste tastes tasted ask asks asked
+    wake woke sound sounds build builds built buy buys bought pack packs packed write writes wrote
+    eat eats ate drink drinks drank wear wears wore leave leaves left grow grows grew goes comes belongs
+    """.split()
+)
+FRAME_WORDS = FRAME_WORDS | HOOK_VERBS
+
 # Plural nouns for the people a reel speaks to; they become the creator's audience.
 AUDIENCE_WORDS = frozenset(
     """
@@ -56,19 +74,63 @@ AUDIENCE_WORDS = frozenset(
     """.split()
 )
 # Words that describe an audience noun that follows them ("busy moms", "first-time investors").
-AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older".split())
+AUDIENCE_ADJECTIVES = frozenset("busy new first-time working young older small".split())
 # A subject right after one of these is a habit to give up: it becomes one of HABITS + the topic
 # ("I quit sugar" → "I quit winging my meal prep"), chosen by the idea's position in the run.
 DROP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched skip skipping skipped avoid avoided".split())
+# The drop verbs that give a habit up for good; "skip" and "avoid" alone ("when you skip foundation")
+# would have the creator skip their topic, so such a hook has no structure to reuse.
+_GIVE_UP_VERBS = frozenset("quit quitting stop stopped stopping ditch ditched".split())
+# A hook that opens with an opinion ("Unpopular opinion: pineapple belongs on pizza") states a claim:
+# with another subject it is a claim the creator never made.
+OPINION_LEADS = (("unpopular", "opinion"), ("hot", "take"))
 # Verbs that may stand between the drop verb and the habit ("stop doing crunches").
 HABIT_VERBS = frozenset("doing using making buying eating drinking taking wasting paying spending checking".split())
 # Adverbs between a verb and its subject ("how to actually season food") say nothing about the subject.
 ADVERBS = frozenset("actually really just finally even still also never always only right especially".split())
 # Singular nouns that end a subject they follow ("food waste", "leg day"), rather than frame it.
-SUBJECT_TAIL_NOUNS = frozenset("day talk waste life".split())
+SUBJECT_TAIL_NOUNS = frozenset("day days talk waste life".split())
+# The same for nouns that are verbs as often: only when a word follows ("deep work nobody tells you",
+# but "Does creatine work?").
+SUBJECT_TAIL_VERBS = frozenset("work".split())
+# After one of these a phrase is a noun phrase, so a tail verb in it is a noun: "about deep work…".
+_NOUN_PREPOSITIONS = frozenset("about on with of for".split())
+# An adjective between a subject word and a tail noun belongs to the subject: "office small talk".
+TAIL_ADJECTIVES = frozenset("small big".split())
+# A subject after one of these names one countable thing ("your first pull-up", "every leftover", "any
+# laptop"). The creator's topic is an activity or a field ("strength training"), which cannot take that
+# slot ("your first strength training"), so the hook has no structure to reuse.
+ITEM_MARKERS = frozenset("first every any each another one".split())
+# Verbs of making, getting, using or owning take a thing as their object, verbs of defeating a problem a
+# problem ("beat jet lag") ("build an emergency fund", "use a
+# $200 laptop", "make restaurant-style pasta"); an activity or a field is not one: no structure either ...
+OBJECT_VERBS = frozenset(
+    """
+    make makes making made build builds building built buy buys buying bought get gets getting got use uses
+    using used own owns cook cooks cooking cooked bake bakes baking baked pack packs packing packed wear wears
+    wearing eat eats eating drink drinks drinking write writes writing order orders ordering book booking set
+    sets setting find finds finding found pay pays paying paid leave leaves leaving left
+    beat beats beating cure cures curing survive surviving overcome
+    """.split()
+)
+# ... unless the object is then said to feel, look or work some way, or to be right or wrong: "make any
+# workout feel easier", "get sourdough right" fit "make your meal prep feel easier", "get budgeting right".
+OBJECT_COMPLEMENTS = frozenset("feel feels look looks work works stick right wrong".split())
+# A capitalised subject after one of these is a place ("A day in Lisbon"), which a topic is not.
+PLACE_PREPOSITIONS = frozenset("in to from around across through at visiting".split())
+# A subject right after one of these is a time or an event ("before lunch"), not a topic.
+TIME_PREPOSITIONS = frozenset("before after until during".split())
+# Describing words skipped on the way to the verb whose object a subject is ("build a simple skincare routine").
+_FRAME_ADJECTIVES = frozenset("simple easy hard better best new old big small real quick top perfect".split())
+# After an audience, these qualify it and belong to it: "people over 30", "women in their 40s".
+AUDIENCE_QUALIFIERS = frozenset("over under".split())
+# A relative clause after an audience ("people who hate tech setup struggle …") belongs to it, up to
+# the main verb, which is one of these or a frame verb.
+RELATIVE_PRONOUNS = frozenset("who that".split())
 HABITS = ("overcomplicating", "winging", "rushing", "putting off")
-# Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …".
-NOT_BEFORE_A_THING = frozenset("i you we they he she it nobody everyone someone to need needs".split())
+# Before a subject, these show it is a verb or a clause, not a thing: "What I eat …", "How to meal prep …";
+# after "need" or "without" it is a tool one can do without ("without a financial advisor").
+NOT_BEFORE_A_THING = frozenset("i you we they he she it it's nobody everyone someone to need needs without".split())
 # "Why does your lower back hurt": after an auxiliary and a determiner, a subject's last word is the verb.
 AUXILIARIES = frozenset("do does did can could should would will".split())
 DETERMINERS = frozenset("a an the this that these those my your our their his her its every each all some any no".split())
@@ -86,10 +148,26 @@ VERB_AGREEMENT = (("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"
 # After a superlative a singular topic reads better with a head noun: "the best meal prep routine".
 GENERIC_HEAD = "routine"
 QUANTIFIERS = frozenset("most many all some".split())
+# Nouns a topic can describe ("meal prep tips"); a plural topic does that in the singular: "budget family
+# dinner advice", not "budget family dinners advice".
+COMPOUND_HEADS = frozenset(
+    """
+    advice tip tips trick tricks habit habits mistake mistakes guide approach plan plans change changes example
+    lesson lessons problem result takeaway session ideas question routine rule rules conversation shift story
+    secret secrets hack hacks myth myths
+    """.split()
+)
+# Verbs that agree with a topic right before them in the templates ("your {topic} isn't working yet").
+_TOPIC_VERBS = ("is", "isn't", "was", "wasn't", "has", "does", "doesn't", "needs", "feels", "stalls", "works")
+_COPULAS = frozenset("is are was were isn't aren't".split())  # "Is a Roth IRA …" (but "being a morning person" is a role)
+# Frame verbs that can end an audience's relative clause ("people who hate tech setup get …").
+# Verbs after "# mistakes/things <people>": "5 mistakes couples make", "3 things runners need".
+_DOER_VERBS = frozenset("make do use need get love hate struggle swear".split())
+_MAIN_VERBS = frozenset("get make need do don't can can't should keep love hate struggle swear".split())
 
 _TOKEN_RE = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*%?|[^\sA-Za-z0-9]")
 # "5", "$1,200", "100%", "10k", and counts that describe a noun: "30-day", "10-step".
-_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|-[a-z]+)?$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^[$£€]?\d+(?:[.,]\d+)*(?:[%kx×]|am|pm|-[a-z]+)?$", re.IGNORECASE)
 _NO_SPACE_BEFORE = set(",.?!:;…)%")
 
 
@@ -124,7 +202,10 @@ class HookStructure:
             if part == "{topic}":
                 words.append(topic)
             elif part == "{head}":
-                if not plural_topic and topic.lower() != self.subject.lower():
+                # "This is the best …" needs one thing: a plural topic gets the head too ("dinner routine").
+                singular_verb = any(word.lower() in ("is", "'s", "this") for word in self.parts[:index])
+                has_head = index + 1 < len(self.parts) and self.parts[index + 1].lower() in COMPOUND_HEADS  # "money habit"
+                if (not plural_topic or singular_verb) and topic.lower() != self.subject.lower() and not has_head:
                     words.append(GENERIC_HEAD)
             elif part == "{habit}":
                 words.append(f"{habit} {'my' if self.first_person else 'your'} {topic}")
@@ -137,20 +218,26 @@ class HookStructure:
                 words.append(_agree(part, plural=plural_topic))
             else:
                 words.append(part)
-        return _sentence_capitals(_fix_articles(_detokenize(words)))
+        return fit_topic(_sentence_capitals(_fix_articles(_detokenize(words))), topic)
 
 
 def hook_structure(hook: str) -> HookStructure | None:
     """The frame of `hook` with its subject and audience as slots, or None when it cannot carry another topic.
 
     None when the hook is empty or longer than MAX_FRAME_WORDS words, when no word is a subject,
-    when more than one subject is left after cutting one trailing clause, when the subject is a
-    clause rather than a thing (it follows "I", "you", "to" or "need", or holds a past-tense verb),
-    or when the subject is most of the hook (after a drop verb, "Stop" + a habit is frame enough).
+    when more than one subject is left after cutting one trailing clause (a clause with a verb of its
+    own is never cut), when the subject is a clause rather than a thing (it follows "I", "you", "to"
+    or "need", or holds a past-tense verb), when it is a person ("my grandmother's"), when its slot
+    wants one countable thing, a purchase or a place ("your first pull-up", "use a $200 laptop",
+    "A day in Lisbon": _needs_a_thing), or when the subject is most of the hook (after a drop verb,
+    "Stop" + a habit is frame enough). After a drop verb ("quit", "stop", also "I quit my desk job")
+    the slot is a habit of the topic, so the creator never gives up the topic itself.
     """
     tokens = _tokens(clean_line(hook))
     words = [token for token in tokens if token[:1].isalnum() or token[:1] in "$£€"]
     if not words or len(words) > MAX_FRAME_WORDS:
+        return None
+    if tuple(word.lower() for word in words[:2]) in OPINION_LEADS:
         return None
     kinds = _kinds(tokens)
     spans = _subject_spans(tokens, kinds)
@@ -169,18 +256,29 @@ def hook_structure(hook: str) -> HookStructure | None:
     # after "need" it is a tool ("you don't need a gym"), not a topic.
     if leading in NOT_BEFORE_A_THING or end - start > 4 or any(_is_past(word) for word in lowered[start + 1 : end]):
         return None
+    # "my grandmother's …": a subject that owns something is a person, not a topic.
+    if any(word.endswith("'s") for word in lowered[start:end]):
+        return None
     subject = " ".join(itertools.dropwhile(lambda word: word.lower() in HABIT_VERBS, tokens[start:end]))
     first_person = any(word in ("i", "i'm", "i've", "i'd", "my", "we", "our") for word in lowered)
-    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop skipping sunscreen". Everything
-    # after the first verb of giving up is the habit.
+    # A habit given up: "I quit sugar", "Stop (doing) crunches", "Stop keeping all your savings in …".
+    # Everything after the first verb of giving up is the habit, up to a phrase that says when or how
+    # long ("I quit sugar for 30 days") or the end of the clause ("Stop charging by the hour.").
     verb, drop_verb = start - 1, -1
-    while verb >= 0 and (lowered[verb] in HABIT_VERBS or lowered[verb] in DROP_VERBS):
-        drop_verb = verb if lowered[verb] in DROP_VERBS else drop_verb
+    while verb >= 0 and kinds[verb] == "frame" and start - verb <= 4:
+        if lowered[verb] in DROP_VERBS:
+            drop_verb = verb
         verb -= 1
+    if drop_verb >= 0 and lowered[drop_verb] not in _GIVE_UP_VERBS:
+        return None  # "What happens when you skip foundation": skipping the creator's topic inverts it
     if drop_verb >= 0:
         slot_start, slot = drop_verb + 1, "{habit}"
+        while end < len(tokens) and kinds[end] != "punct" and lowered[end] not in CLAUSE_OPENERS:
+            end += 1
     elif (end - start) * 2 > sum(1 for kind in kinds if kind != "punct"):
         return None  # the subject is most of the hook: too little frame to keep ("Stop X" is enough)
+    elif _needs_a_thing(tokens, kinds, start, end):
+        return None
     else:
         slot_start, slot = start, "{topic}"
         # "a leg exercise" → "your meal prep": an article may not fit the topic, a possessive always does.
@@ -200,6 +298,59 @@ def hook_structure(hook: str) -> HookStructure | None:
     parts = [("{audience}" if kind == "audience" else part) for part, kind in zip(parts, part_kinds)]
     parts = _sentence_case(_collapse_audience(parts))
     return HookStructure(tuple(parts), subject, first_person, is_plural(tokens[end - 1].lower()))
+
+
+def _needs_a_thing(tokens: list[str], kinds: list[str], start: int, end: int) -> bool:
+    """Whether the subject's slot wants something the creator's topic (an activity, a field) is not.
+
+    One countable thing: "your first pull-up", "every leftover", "a $200 laptop", "leave a party", "3
+    pasta sauces that …" (a count right before the subject, unless a counted frame noun follows: "7
+    Python tricks"); the object of a verb of making, using or defeating ("build an emergency fund", "use
+    only drugstore products", "beat jet lag"); a purchase ("under $60"), an amount's place ("$0 in
+    savings"), a time ("before lunch"), a person ("the life of a solopreneur"), a place ("in Lisbon"),
+    a label ("Lunch for the week"), a thing that does something ("your alarm goes off").
+    """
+    lowered = [token.lower() for token in tokens]
+    lead = start - 1
+    while lead >= 0 and (lowered[lead] in DETERMINERS | ADVERBS | ITEM_MARKERS | _FRAME_ADJECTIVES or kinds[lead] == "number"):
+        lead -= 1
+    leading = lowered[lead] if lead >= 0 else ""
+    after = lowered[end] if end < len(tokens) else ""
+    counted_head = after in FRAME_WORDS and is_plural(after)
+    markers = [i for i in range(lead + 1, start) if lowered[i] in ITEM_MARKERS]
+    # "the one thing", "my one rule" single a thing out rather than count it (SUPERLATIVES gives a head noun).
+    if any(lowered[i] != "one" or lowered[i - 1] not in ("the", "my", "your", "this") for i in markers):
+        return True
+    if start and kinds[start - 1] == "number" and not counted_head:
+        return True
+    if leading in OBJECT_VERBS and after not in OBJECT_COMPLEMENTS:
+        return True
+    # "leave a party", "try a cold plunge": a verb's object with "a" is one thing; "Is a Roth IRA …" is not.
+    if "a" in lowered[lead + 1 : start] or "an" in lowered[lead + 1 : start]:
+        if leading and leading in FRAME_WORDS and leading not in CLAUSE_OPENERS | _COPULAS | {"about", "of", "into"}:
+            return True
+    # "Grocery haul under $60": a price makes it a purchase.
+    if any(token[:1] in "$£€" for token in tokens[end : end + 3]):
+        return True
+    capitalised = tokens[start][:1].isupper() and not tokens[start].isupper()
+    title_case = sum(1 for token in tokens if token[:1].isupper()) * 2 > sum(1 for token in tokens if token[:1].isalpha())
+    if leading in TIME_PREPOSITIONS:
+        return True  # "get more done before lunch": a time, not a topic
+    if lead < 0 and after in CLAUSE_OPENERS | {"from", "under"} and "audience" not in kinds[end:]:
+        # "Lunch for the week", "Empties from this month": a label for a thing, not a hook ("Meal prep for
+        # beginners" says who it is for, and that carries over).
+        return True
+    if lowered[0] in ("what's", "whats") and leading in CLAUSE_OPENERS:
+        return True  # "What's on my phone", "What's for dinner": a thing or a meal
+    if after in HOOK_VERBS:
+        return True  # "When your alarm goes off": the topic cannot do what the subject does
+    if start >= 2 and lowered[start - 2 : start] in (["the", "most"], ["the", "more"]):
+        return True  # "the most relatable video": an adjective starts the subject
+    if lowered[max(0, lead - 1) : lead + 1] == ["life", "of"]:
+        return True  # "Day in the life of a solopreneur": a person
+    if leading == "in" and lead >= 1 and tokens[lead - 1][:1] in "$£€":
+        return True  # "$0 in savings", "$10k in debt": where money is, not a topic
+    return leading in PLACE_PREPOSITIONS and capitalised and not title_case
 
 
 def _tokens(line: str) -> list[str]:
@@ -225,6 +376,18 @@ def _kinds(tokens: list[str]) -> list[str]:
             kinds.append("frame")
         else:
             kinds.append("subject")
+    lowered = [token.lower() for token in tokens]
+    # "10 mistakes roommates make with …": the words between a counted noun and "make" are who makes them.
+    for index in range(1, len(tokens) - 1):
+        if lowered[index] in _DOER_VERBS and kinds[index - 1] == "subject":
+            first = index - 1
+            while first > 0 and (kinds[first - 1] == "subject" or lowered[first - 1] in AUDIENCE_ADJECTIVES):
+                first -= 1
+            counted = first > 0 and is_plural(lowered[first - 1]) and lowered[first - 1] in FRAME_WORDS
+            # "Why do digital nomads struggle …": after an auxiliary, the plural before a verb does it.
+            auxiliary = first > 0 and lowered[first - 1] in AUXILIARIES
+            if (counted or auxiliary) and is_plural(lowered[index - 1]):
+                kinds[first:index] = ["audience"] * (index - first)
     # "busy moms", "senior devs": up to two describing words belong to the audience.
     for index in range(1, len(tokens)):
         if kinds[index] == "audience":
@@ -232,6 +395,26 @@ def _kinds(tokens: list[str]) -> list[str]:
             while before >= max(0, index - 2) and (kinds[before] == "subject" or tokens[before].lower() in AUDIENCE_ADJECTIVES):
                 kinds[before] = "audience"
                 before -= 1
+    # "people over 30", "women in their 40s", "people who hate tech setup struggle …": what qualifies the
+    # audience is part of it, so the creator's audience replaces it whole.
+    index = 0
+    while index < len(tokens):
+        if kinds[index] != "audience" or (index + 1 < len(tokens) and kinds[index + 1] == "audience"):
+            index += 1
+            continue
+        rest = lowered[index + 1 :]
+        length = 0
+        if rest[:1] and rest[0] in AUDIENCE_QUALIFIERS and len(rest) > 1 and rest[1][:1].isdigit():
+            length = 2
+        elif rest[:2] == ["in", "their"] and len(rest) > 2 and rest[2][:1].isdigit():
+            length = 3
+        elif rest[:1] and (rest[0] in RELATIVE_PRONOUNS or rest[0] == "with"):
+            verb = next((i for i in range(2, min(len(rest), 7)) if rest[i] in HOOK_VERBS
+                         or (rest[i] in FRAME_WORDS and rest[i] in _MAIN_VERBS)), 0)
+            length = verb
+        for offset in range(1, length + 1):
+            kinds[index + offset] = "audience"
+        index += length + 1
     return kinds
 
 
@@ -249,9 +432,16 @@ def _subject_spans(tokens: list[str], kinds: list[str]) -> list[tuple[int, int]]
                 end += 1
             elif tokens[end].lower() in SUBJECT_JOINERS and end + 1 < len(tokens) and kinds[end + 1] == "subject":
                 end += 2
-            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS:
+            elif tokens[end].lower() in SUBJECT_TAIL_NOUNS or (
+                tokens[end].lower() in SUBJECT_TAIL_VERBS
+                and (index and tokens[index - 1].lower() in _NOUN_PREPOSITIONS
+                     or end + 1 < len(tokens) and tokens[end + 1][:1].isalpha() and tokens[end + 1].lower() not in CLAUSE_OPENERS)
+            ):
                 kinds[end] = "subject"
                 end += 1
+            elif tokens[end].lower() in TAIL_ADJECTIVES and end + 1 < len(tokens) and tokens[end + 1].lower() in SUBJECT_TAIL_NOUNS:
+                kinds[end] = kinds[end + 1] = "subject"
+                end += 2
             else:
                 break
         spans.append((index, end))
@@ -268,6 +458,11 @@ def _cut_trailing_clause(tokens, kinds, spans):
             cut_end = next((end for end in range(index, len(tokens)) if kinds[end] == "punct"), len(tokens))
             if cut_end < spans[-1][1]:
                 break  # the other subjects are in a later clause too
+            cut = [token.lower() for token in tokens[index:cut_end]]
+            if any(_is_past(word) or word in HOOK_VERBS or word in ("is", "are", "was", "were") for word in cut):
+                break  # "… for soup changed how I cook" is a clause with its own verb, not a phrase to drop
+            if index >= 2 and tokens[index - 2].lower() in ("a", "an") and kinds[index - 1] == "frame":
+                break  # "beats an hour on the treadmill": the phrase says which hour
             if cut_end < len(tokens) and tokens[cut_end] == ",":
                 cut_end += 1  # "I quit sugar for a week, …" would keep a comma with nothing before it
             return tokens[:index] + tokens[cut_end:], kinds[:index] + kinds[cut_end:], _subject_spans(
@@ -312,6 +507,50 @@ def _detokenize(words: list[str]) -> str:
 
 def _fix_articles(text: str) -> str:
     return re.sub(r"\b([Aa])n? (?=(\w))", lambda m: f"{m.group(1)}{'n' if m.group(2).lower() in 'aeiou' else ''} ", text)
+
+
+def fit_topic(text: str, topic: str) -> str:
+    """`text` with a plural `topic` fitted to the words after it (any case, for titles too).
+
+    Before a noun it describes, the topic is singular ("budget family dinner advice"); a verb after it
+    agrees with it ("your budget family dinners aren't working yet"), unless the topic follows "of" and
+    the verb agrees with the noun before that ("a week of budget family dinners looks like").
+    """
+    words = topic.split()
+    if not words or not is_plural(words[-1]):
+        return text
+    return re.sub(rf"(\bof )?\b({re.escape(topic)}) ([\w']+)", _fit(_singular(words[-1])), text, flags=re.IGNORECASE)
+
+
+def compound_form(topic: str) -> str:
+    """The topic as it describes a noun: "budget family dinners" → "budget family dinner" (fit_topic)."""
+    words = topic.split()
+    return " ".join([*words[:-1], _singular(words[-1])]) if words and is_plural(words[-1]) else topic
+
+
+def _fit(singular: str):
+    """fit_topic's replacement for one match: (of )(topic) (next word)."""
+
+    def fitted(match: re.Match) -> str:
+        of, found, after = match.group(1) or "", match.group(2), match.group(3)
+        if after.lower() in COMPOUND_HEADS:
+            last = found.rsplit(" ", 1)[-1]
+            single = singular.capitalize() if last[:1].isupper() and not last.isupper() else singular
+            return f"{of}{found[: len(found) - len(last)]}{single} {after}"
+        if after.lower() in _TOPIC_VERBS and not of:
+            verb = _agree(after, plural=True)
+            if verb == after and after.lower().endswith("s") and after.lower() not in ("is", "was", "has", "does"):
+                verb = after[:-1]  # "stalls" → "stall"
+            return f"{found} {verb[:1].upper() + verb[1:] if after[:1].isupper() else verb}"
+        return match.group(0)
+
+    return fitted
+
+
+def _singular(word: str) -> str:
+    if word.lower().endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
 
 
 def is_plural(word: str) -> bool:

@@ -50,7 +50,7 @@ ANGLES: dict[str, tuple[Angle, ...]] = {
         Angle("Why does nobody talk about {topic}?", "The {Topic} Conversation Nobody Is Having"),
         Angle("Are you making this mistake with {topic}?", "The {Topic} Mistake Hiding in Plain Sight"),
         Angle("Why do {audience} struggle so much with {topic}?", "Why {Topic} Feels Hard for {Audience}"),
-        Angle("Is the hype around {topic} actually deserved?", "{Topic}: Worth the Hype?"),
+        Angle("Is {topic} really as hard as it looks?", "Is {Topic} as Hard as It Looks?"),
         Angle("What actually happens when you take {topic} seriously?", "What Happens When You Take {Topic} Seriously"),
         Angle("Could your {topic} be simpler than you think?", "Could {Topic} Be Simpler?"),
     ),
@@ -151,7 +151,7 @@ BEATS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Payoff", "Give the alternative instead of {habit} {topic}, and show it working in one take."),
     ),
     "story": (
-        ("Setup", "One line on where your {topic} stood before: what it was costing you in time, money or energy."),
+        ("Setup", "One line on where your {topic} stood before: what that was costing you in time, money or energy."),
         ("Turn", "The turning point: the day it changed, with a clip or photo from back then."),
         ("Payoff", "The result in one number, then the one {topic} lesson {audience} can copy."),
     ),

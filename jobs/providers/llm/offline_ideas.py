@@ -17,13 +17,18 @@ How one idea is made (compose_ideas_from_outliers):
    into frame words (numbers, function words and the vocabulary hooks are made of: "mistakes",
    "stop", "nobody tells you", "here's what happened"), audience words ("beginners", "busy moms")
    and subject words (everything else: "deadlift", "sugar", "pasta water"). The subject becomes
-   the creator's main topic and the audience the creator's audience (both read from
-   content_strategy); the frame stays: "5 mistakes killing your deadlift" → "5 mistakes killing
-   your meal prep". A subject after a verb of giving something up ("quit", "stop") is a habit, so
-   it becomes a habit of the topic: "Stop stretching before you run" → "Stop winging your meal prep".
+   the creator's main topic (what the content type names first: "Skincare for sensitive skin" →
+   "skincare") and the audience the creator's audience (both read from content_strategy); the
+   frame, verbs included, stays: "5 mistakes killing your deadlift" → "5 mistakes killing your meal
+   prep", "Why do busy parents struggle so much with sleep?" → "Why do busy moms struggle so much
+   with meal prep?". A subject after a verb of giving something up ("quit", "stop", "I quit my desk
+   job") is a habit, so it becomes a habit of the topic: "Stop stretching before you run" → "Stop
+   winging your meal prep", never "I quit my meal prep". A plural topic describes a noun in the
+   singular and its verbs agree (hook_frames.fit_topic): "budget family dinner advice".
 3. Or fall back to an angle: the hook type's next unused angle (ideas_templates.ANGLES), filled
    with the topic and audience. That happens when hook_structure finds no clean structure (no
-   subject, two subjects, a subject that is a clause, too little frame: see its docstring), or
+   subject, two subjects, a subject that is a clause, a slot for one countable thing or a place
+   such as "your first pull-up", too little frame: see its docstring), or
    when the structure's hook would repeat a hook, a competitor's hook or an opening template
    already used in the run. A fallback angle leaves alone the openings that later sources' own
    structures will need, so a structure that carries over is used wherever it can be.
@@ -34,8 +39,14 @@ How one idea is made (compose_ideas_from_outliers):
 5. Outline the script: each hook type has three beats (setup, the points, the payoff) filled with
    the topic, the audience and the list size, and a fourth borrows the pacing of the source reel.
    script["body"] holds the beat texts, each starting with its label ("Setup: …").
-6. Cite: sources holds the reels; why_it_works names them ("@x's reel ABC123 (6.2× its typical
-   views)"), the structure kept (or why not) and the cross-competitor patterns that match.
+6. Title: the angle's title, or for a kept structure the title of the angle worded most like it;
+   a title never promises a number the hook lacks ("30 Days of …" for "… for 90 days").
+7. Cite: sources holds the reels; why_it_works names them ("@x's reel ABC123 (6.2× its typical
+   views)"), the structure kept (or why not) and the cross-competitor patterns that match, each
+   in a creator's words (describe_pattern: "medium-length hooks (7-12 words) were outliers for …").
+
+tests/jobs/test_ideas_on_sample_data.py composes ideas from the shipped sample accounts' real
+outlier hooks for creators in eight niches and checks the failures above in general.
 """
 
 from __future__ import annotations
@@ -54,6 +65,8 @@ from jobs.providers.llm.hook_frames import (
     NUMBER_WORDS,
     HookStructure,
     clean_line,
+    compound_form,
+    fit_topic,
     hook_structure,
     is_plural,
     opening_template,
@@ -111,9 +124,12 @@ CREATOR_VERBS = frozenset(
 _AUDIENCE_LEADS = frozenset("a an the for mostly mainly primarily my our any all".split())
 _AUDIENCE_CUT_RE = re.compile(
     r"[,;:.!?()/]|\s[-–—]\s|"
-    r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in|across|living|based|with|without|for|from)\b",
+    r"\b(?:who|that|which|whose|looking|trying|wanting|interested|aged|in(?!\s+their\s+\d)|across|living|based|with|without|for|from)\b",
     re.IGNORECASE,
 )
+# Words ending in "-ly" that are not adverbs, so they can be part of a topic ("curly hair care").
+_LY_NOUNS_AND_ADJECTIVES = frozenset("family belly supply curly early daily jelly italy assembly ugly holy".split())
+_LEAD_RE = re.compile(r"\s+(?:for|in|with|over|on|about|at|from|to|during)\s+", re.IGNORECASE)
 _CLAUSE_BREAK_RE = re.compile(r"[,;:.!?()\[\]/&|+\n]|\s[-–—]\s")
 
 
@@ -146,11 +162,19 @@ def read_strategy(brief: IdeasBrief) -> Strategy:
     audience_text = _strategy_text(strategy, "targetAudience", "target_audience", "audience")
     notes = _strategy_text(strategy, "additionalNotes", "additional_notes", "notes")
     audience = audience_phrase(audience_text) if audience_text else DEFAULT_AUDIENCE
-    # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course").
+    # A word the creator capitalises mid-sentence anywhere in the form is a name ("my Python course"), and
+    # so is one the competitors' hooks capitalise mid-sentence ("The one thing about Notion setups").
     form = " ".join(str(value) for value in strategy.values() if isinstance(value, str))
-    names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", form)}
+    hooks = [clean_line(source.hook) for source in brief.outliers]
+    written = " ".join([form, *(hook for hook in hooks if not _is_title_cased(hook))])
+    names = {match.group(1) for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]+)\b", written)}
     exclude = {stem(word) for word in WORD_RE.findall(audience)} if audience_text else set()
-    candidates = topic_phrases(content_type, exclude=exclude, names=names)
+    # What the content type names before its first preposition is the main topic: "Skincare for sensitive
+    # skin" is about skincare, "Budget travel in Europe" about budget travel; the rest may give more topics.
+    lead, *rest = _LEAD_RE.split(content_type, maxsplit=1)
+    candidates = topic_phrases(lead, exclude=exclude, names=names)
+    # After the preposition a single word is seldom a subject of its own ("at home", "for stiff runners").
+    candidates += topic_phrases(" ".join(rest), exclude=exclude, names=names, min_words=2)
     # Notes ramble ("I film in my kitchen"); only their multi-word phrases are likely subjects.
     candidates += topic_phrases(notes, exclude=exclude, names=names, min_words=2)
     for keyword in brief.keywords:
@@ -214,7 +238,7 @@ def _is_topic_word(word: str) -> bool:
         and word not in AUDIENCE_WORDS
         and not any(char.isdigit() for char in word)
         and "'" not in word
-        and not (word.endswith("ly") and word not in ("family", "belly", "supply"))
+        and not (word.endswith("ly") and word not in _LY_NOUNS_AND_ADJECTIVES)
     )
 
 
@@ -281,12 +305,15 @@ def _pattern_hook_type(kind: str, value: object) -> str | None:
 
 
 def _hours(value: object) -> str:
+    """A posting window in words: 18, "18-21" and (18, 21) → "between 18:00 and 21:00 UTC"."""
     if isinstance(value, bool):
         return ""
     if isinstance(value, int):
-        return f"{value:02d}:00-{(value + 1) % 24:02d}:00 UTC"
+        return _hours([value, value + 1])
     if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return f"{value[0]}-{value[1]} UTC"
+        return f"between {value[0] % 24:02d}:00 and {value[1] % 24:02d}:00 UTC"
+    if isinstance(value, str) and (bounds := re.fullmatch(r"\s*(\d{1,2})\s*[-–]\s*(\d{1,2})\s*", value)):
+        return _hours([int(bounds.group(1)), int(bounds.group(2))])
     if isinstance(value, dict):
         for key in ("hours", "window", "hour", "posting_window", "posting_hours"):
             if key in value:
@@ -311,6 +338,18 @@ def _pattern_window(kind: str, value: object) -> str:
     return ""
 
 
+# The analysis's buckets (viral_ideas.analysis.PATTERN_KINDS) in words a creator uses.
+_HOOK_LENGTHS = {
+    "short": "short hooks (6 words or fewer)",
+    "medium": "medium-length hooks (7-12 words)",
+    "long": "long hooks (more than 12 words)",
+}
+_DURATIONS = {
+    "0-15s": "reels of 15 seconds or less",
+    "60s+": "reels over a minute long",
+}
+
+
 def _pattern_subject(kind: str, value: object) -> str:
     hook_type = _pattern_hook_type(kind, value)
     window = _pattern_window(kind, value)
@@ -320,9 +359,17 @@ def _pattern_subject(kind: str, value: object) -> str:
         return f"reels posted {window}"
     if "day" in kind:
         return f"reels posted on {value}"
+    if "hook" in kind and ("length" in kind or "words" in kind):
+        return _HOOK_LENGTHS.get(str(value).strip().lower(), f"hooks of {value} words")
     if "duration" in kind or "length" in kind:
-        length = f"about {value:g} s" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
-        return f"reels of {length}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"reels of about {value:g} seconds"
+        text = str(value).strip().lower()
+        if text in _DURATIONS:
+            return _DURATIONS[text]
+        if bounds := re.fullmatch(r"(\d+)\s*-\s*(\d+)\s*s", text):
+            return f"reels of {bounds.group(1)}-{bounds.group(2)} seconds"
+        return f"reels of {value}"
     if "hashtag" in kind:
         return f"reels tagged #{str(value).lstrip('#')}"
     if any(word in kind for word in _CONTENT_PATTERN_KINDS):
@@ -331,14 +378,24 @@ def _pattern_subject(kind: str, value: object) -> str:
 
 
 def describe_pattern(pattern: dict, competitors: int = 0) -> str:
-    """One readable line: "question hooks posted 18-21 UTC were outliers for 3 of 4 competitors (avg 6.2×)"."""
+    """One readable line: "question hooks were outliers for 3 of 4 competitors (avg 6.2×)".
+
+    Every kind of viral_ideas.analysis.PATTERN_KINDS is put in a creator's words: "medium-length hooks
+    (7-12 words)", "reels posted between 18:00 and 21:00 UTC", "reels of 15-30 seconds", "reels tagged
+    #legday", "reels about “protein”". Lower case: callers start the sentence.
+    """
     kind = str(pattern.get("kind") or "").strip().lower()
     subject = _pattern_subject(kind, pattern.get("value"))
     accounts = _count(pattern.get("accounts"))
     total = max(_count(pattern.get("total_accounts") or pattern.get("competitors")) or competitors, accounts)
     outliers = _count(pattern.get("outlier_count"))
     if accounts:
-        claim = f"were outliers for {accounts} of {total} competitors"
+        if accounts == total == 2:
+            claim = "were outliers for both competitors"
+        elif accounts == total > 2:
+            claim = f"were outliers for all {total} competitors"
+        else:
+            claim = f"were outliers for {accounts} of {total} competitors"
     elif outliers:
         claim = f"produced {outliers} outlier reels"
     else:
@@ -474,10 +531,10 @@ class _IdeaComposer:
         values = self._values(choice.topic, n=n, counted=counted or (choice.angle.counted if choice.angle else ""),
                               habit=HABITS[index % len(HABITS)])
         title = self._title(choice, values)
-        body = [f"{label}: {template.format(**values)}" for label, template in BEATS[hook_type]]
+        body = [f"{label}: {fit_topic(template.format(**values), choice.topic)}" for label, template in BEATS[hook_type]]
         body.append(PACING_BEAT.format(username=primary.username, shortcode=primary.shortcode,
                                        times=_times(primary.outlier_multiplier)))
-        call_to_action = self.calls_to_action[index % len(self.calls_to_action)].format(**values)
+        call_to_action = fit_topic(self.calls_to_action[index % len(self.calls_to_action)].format(**values), choice.topic)
         self.type_uses[hook_type] = self.type_uses.get(hook_type, 0) + 1
         return ContentIdea(
             title=title,
@@ -521,14 +578,17 @@ class _IdeaComposer:
         offset = self.type_uses.get(hook_type, 0) % len(angles)
         n, _ = _list_size(source.hook)
         values = self._values(topic, n=n)
-        return [_Choice(angle.hook.format(**values), hook_type, topic, angle, None) for angle in angles[offset:] + angles[:offset]]
+        return [_Choice(fit_topic(angle.hook.format(**values), topic), hook_type, topic, angle, None)
+                for angle in angles[offset:] + angles[:offset]]
 
     def _topics(self, source: IdeaSource) -> tuple[str, ...]:
         return self.strategy.topics or (self.own_topics[source.shortcode],)
 
     def _masks(self) -> tuple[str, ...]:
-        """What opening_template writes as "~": the topics, the audience and the habit words."""
-        return (*(self.strategy.topics or self.own_topics.values()), self.strategy.audience, *HABITS)
+        """What opening_template writes as "~": the topics (and how they describe a noun), the audience and the habits."""
+        topics = self.strategy.topics or tuple(self.own_topics.values())
+        described = tuple(compound_form(topic) for topic in topics if compound_form(topic) != topic)
+        return (*topics, *described, self.strategy.audience, *HABITS)
 
     def _is_fresh(self, hook: str) -> bool:
         return normal_form(hook) not in self.used_texts and opening_template(hook, self._masks()) not in self.used_openings
@@ -549,13 +609,16 @@ class _IdeaComposer:
             angles.sort(key=lambda angle: -_shared_words(choice.hook, angle.hook))
         titled = {**values, "Topic": title_case(str(values["topic"])), "Audience": title_case(self.strategy.audience),
                   "Counted": title_case(str(values["counted"]))}
+        # A title promises no number the hook does not: "I tried … for 90 days" is not "30 Days of …".
+        numbers = set(re.findall(r"\d+", choice.hook))
+        angles = [angle for angle in angles if set(re.findall(r"\d+", angle.title.format(**titled))) <= numbers]
         titles = [angle.title for angle in angles]
-        if choice.angle is None and not _shared_words(choice.hook, angles[0].hook):
+        if choice.angle is None and not (angles and _shared_words(choice.hook, angles[0].hook)):
             titles.insert(0, PLAIN_TITLES[choice.hook_type])  # no angle is worded like it: a title that fits any
         part = 1
         while True:
             for template in titles:
-                title = template.format(**titled) + (f" (Part {part})" if part > 1 else "")
+                title = fit_topic(template.format(**titled), str(values["topic"])) + (f" (Part {part})" if part > 1 else "")
                 if normal_form(title) not in self.used_texts:
                     self.used_texts.add(normal_form(title))
                     return title
@@ -597,7 +660,8 @@ class _IdeaComposer:
         structure = hook_structure(primary.hook)
         if choice.structure is not None:
             frame = re.sub(r"\{(\w+)\}", r"[\1]", choice.structure.frame)
-            parts.append(f"It keeps that hook's structure, “{frame}”, with {choice.topic} in place of "
+            filled_in = f"a habit of {choice.topic}" if "{habit}" in choice.structure.parts else choice.topic
+            parts.append(f"It keeps that hook's structure, “{frame}”, with {filled_in} in place of "
                          f"“{choice.structure.subject}”.")
         elif structure is not None:
             filled = structure.fill(topic=choice.topic, audience=self.strategy.audience)
