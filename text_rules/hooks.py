@@ -340,7 +340,8 @@ def _first_match(text: str, patterns: tuple[re.Pattern[str], ...], strong: bool 
     best: _Cue | None = None
     for pattern in patterns:
         for match in pattern.finditer(text):
-            group = "cue" if "cue" in pattern.groupindex and match.group("cue") else 0
+            # The span of the first named group that matched ("cue", "cue2", …), else the whole match.
+            group = next((name for name in pattern.groupindex if match.group(name)), 0)
             cue = _Cue(match.start(group), match.end(group), strong)
             # The earliest cue, and of two at the same place the longer ("wait till the end", not "wait till").
             if best is None or (cue.start, -cue.end) < (best.start, -best.end):
@@ -357,7 +358,8 @@ _CLAUSE_START = r"(?:^|[.!?:;,]\s*|\band\s+|\bso\s+|\bbut\s+)"
 _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
     r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
-    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me)\b))[.!]?\s+"
+    r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me|look away|turn away|swipe|close|"
+    r"take your eyes|stop watching)\b))[.!]?\s+"
     r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
@@ -380,6 +382,9 @@ _CONTRARIAN_PHRASE_RES = (
     # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
     re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
                r"|\bwaste of (?:money|time)\b"),
+    # A habit or product that does nothing: "your protein shake is doing nothing for you".
+    re.compile(r"\b(?:is|are|it's) (?:doing|achieving) (?:absolutely |literally )?nothing\b"
+               r"|\b(?:does|do) (?:absolutely |literally )?nothing for (?:you|your)\b"),
     re.compile(
         r"\b(?:is|are|it's) (?:\w+ )?(?:useless|pointless|nonsense|bs|bullshit|a lie|fake news|a trap|bad advice|"
         r"outdated advice|a rip-?off|not worth it)\b|\bthere,? i said it\b|\bfight me\b|\bchange my mind\b"
@@ -400,6 +405,36 @@ _CONTRARIAN_PHRASE_RES = (
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
                r"not necessarily|wrong|false|stop|myth)\b)"),
+    # A habit called wrong without "stop": "you're washing your dog way too often", "you rinse your rice
+    # too long", "most people hold their phone wrong".
+    re.compile(r"\b(?P<cue>you(?:'re| are|'ve been| have been)? (?:\w+ )?(?:[\w']+ing|[\w']+) (?:[\w'$-]+ ){0,5}?"
+               r"(?:way |far |much |probably |definitely |all )?too (?:often|much|hard|long|early|late|fast|"
+               r"frequently|little|soon|many|hot|cold|tight|high|low))\b"
+               r"|\b(?P<cue2>(?:most people|everyone|everybody|we all|people|you all|y'all)(?:'re| are)? "
+               r"(?:[\w'$-]+ ){0,6}?wrong)\b"),
+    # A belief reported, then denied: "everyone says X. they're wrong", "people think dogs feel guilty.
+    # they don't", "they told us to X. not true", "everyone tells you to buy a house, I disagree".
+    re.compile(r"^(?:everyone|everybody|people|they|most people|the internet|social media|tiktok|instagram|gurus|"
+               r"experts|doctors|teachers|your \w+|my \w+|we|you)(?:'ve| have)? (?:all |always |keep |were |was )?"
+               r"(?:says?|said|tells?|told|thinks?|thought|believes?|believed|claims?|swears?|taught|been told|"
+               r"been taught)\b[^?!]*?[.,;:!-–—]\s*(?:but |and )?(?P<cue>(?:they're|they are|that's|it's|this is|"
+               r"which is|i say|turns out|actually|honestly)?\s*(?:wrong|not true|false|a lie|a myth|nonsense|bs|"
+               r"outdated|i disagree|not quite|nope|no|they don't|it doesn't|it isn't|they aren't|they're not|"
+               r"it's not|it's a lie|not really|not even close|that's not how|not the case|i don't agree))\b"),
+    # An objection told as a question: "why do people still think cats are antisocial?" (a belief held
+    # too long), answered no: "… ? they're not".
+    re.compile(r"\b(?P<cue>still (?:think|thinks|believe|believes|fall for|falls for|buy into|buys into))\b"
+               r"|(?P<cue3>[\w']+\?\s*(?:they're not|they aren't|it's not|it isn't|it doesn't|they don't|"
+               r"that's not true|not true|wrong|false|spoiler: no|short answer: no))"),
+    # A habit (a gerund) judged as harmful: "highlighting your textbook is the worst way to study",
+    # "sleeping in makeup is ruining your skin".
+    re.compile(r"^(?P<cue>[\w']+ing (?:[\w'$-]+ ){0,4}?(?:is|are) (?:literally |actually |probably |secretly )?"
+               r"(?:the worst|a terrible|a bad|the wrong|a waste|a mistake|ruining|killing|hurting|sabotaging|"
+               r"damaging|wrecking|destroying|aging|making (?:it|things|you|your \w+) worse|doing nothing|"
+               r"not (?:helping|working|doing)))\b"),
+    # A habit given up, with the viewer told to follow: "I ditched my planner and I'd tell you to do the same".
+    re.compile(r"\b(?P<cue>you (?:should|need to|must|have to) (?:all )?do the same|(?:tell|telling|recommend|suggest|"
+               r"beg|urge) you to do the same)\b"),
     # "Not all carbs are bad", "not every tantrum needs a response".
     re.compile(r"^(?P<cue>not (?:all|every|everything)\b|not (?:you|y'all) still\b)"),
 )
@@ -467,7 +502,7 @@ def _contrarian(text: str) -> _Cue | None:
 
 _LIST_OPENERS = frozenset({
     "the", "my", "our", "your", "these", "those", "here", "here's", "are", "top", "all", "his", "her",
-    "their", "ranking", "ranked", "rating",
+    "their", "ranking", "ranked", "rating", "a", "list", "of", "another", "just", "quick",
 })
 _LIST_OPENERS_MAX = 3
 _NUMERAL_WORDS = frozenset({
@@ -491,7 +526,7 @@ _NOT_PLURAL = frozenset({
     "this", "thus", "plus", "always", "does", "goes", "was", "has", "its", "yes", "less", "across", "perhaps",
     "sometimes", "whereas", "unless", "series", "species",
 })
-_LIST_NOUN_WINDOW = 3
+_LIST_NOUN_WINDOW = 4
 
 
 def _is_plural(word: str) -> bool:
@@ -542,11 +577,14 @@ _HOW_TO_STRONG_RES = (
                r"|\bshow(?:ing)? you my (?:system|method|routine|process|formula|framework|trick)\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
     # A recipe teaches a method; "the only pasta recipe you'll ever need" is a claim about one.
-    re.compile(r"\brecipes? (?:for|below|in)\b|\brecipe\s*(?:[:(,—–-]|$)"),
+    # "recipe in bio" points to a method; "every recipe in one cookbook" is a count of dishes.
+    re.compile(r"\brecipes? (?:for|below|in (?:the )?(?:bio|caption|comments?|description|link|my bio))\b"
+               r"|\brecipe\s*(?:[:(,—–-]|$)"),
 )
 _HOW_TO_WEAK_RES = (
     re.compile(
         r"\b\d+[- ]step\b|\bsteal my\b|\bsteps to\b"
+        r"|\bin (?:\d+|two|three|four|five|six|seven|a few) (?:easy |simple |quick |small |basic )?(?:steps|moves)\b"
         r"|\bfollow (?:these|this|my)(?: [\w-]+){0,3}? (?:steps|method|routine|recipe|plan|guide|program|programme)\b"
         r"|\bwhat to (?:do|say|eat|pack|buy|wear|text|ask|cook|bring|use) (?:when|if|before|after|in|on|for)\b"
     ),
@@ -558,6 +596,9 @@ _HOW_TO_WEAK_RES = (
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
+    # Making or fixing something yourself: "make your own cold brew", "build your own PC".
+    re.compile(r"^(?:make|build|grow|brew|bake|sew|knit|mix|cut|style|paint|frame|repot|fix|clean|train|"
+               r"teach|set up|organi[sz]e) your (?:own|\w+ to)\b"),
     re.compile(r"(?:^|[.!:]\s*)(?:try|use|do) this "
                r"(?:trick|hack|method|technique|instead|if|when|before|after|every|to)\b"),
     re.compile(r"\bdiy\b|\btips (?:for|to|on)\b|\bon how (?:i|we)\b"
@@ -640,7 +681,32 @@ def _question_parts(text: str) -> list[tuple[int, str, bool]]:
     return parts
 
 
+# A group or a lead-in the question is addressed to, before its question form: "MOMS what time does
+# your toddler go to bed", "runners, do you stretch first?", "be honest would you wear this".
+_ADDRESSED_RE = re.compile(
+    r"^(?:(?:be honest|be real|real talk|(?:serious|honest|genuine|quick|random) question|(?:ok|okay) but|"
+    r"(?:hey|calling all|attention|fellow|all (?:my|the)) [\w'-]+(?: [\w'-]+)?|"
+    r"(?:[\w'-]+ )?(?:moms|mums|mamas|dads|parents|guys|ladies|girls|girlies|gals|fellas|bros|folks|friends|besties|"
+    r"people|everyone|everybody|y'all|you guys|teachers|nurses|students|runners|lifters|gamers|creators|"
+    r"lovers|fans|owners|travellers|travelers|readers|moms-to-be|introverts|extroverts|devs|developers|"
+    r"investors|cooks|bakers|chefs|musicians|drummers|guitarists|designers|founders|nerds|peeps|fam|team \w+))"
+    r"\s*[,:!.\-–—]*\s+)(?=\w)"
+)
+# After an addressed group the question must be put to someone ("you", "your", "y'all", "we").
+_PUT_TO_VIEWER_RE = re.compile(r"\b(?:you|your|y'all|yours|we|us)\b")
+
+
 def _question(text: str) -> _Cue | None:
+    addressed = _ADDRESSED_RE.match(text)
+    if addressed:
+        rest = text[addressed.end():]
+        cue = _asked(rest)
+        if cue and _PUT_TO_VIEWER_RE.search(rest):
+            return _Cue(addressed.end() + cue.start, addressed.end() + cue.end, cue.strong)
+    return _asked(text)
+
+
+def _asked(text: str) -> _Cue | None:
     for start, sentence, asked in _question_parts(text):
         if _CONTENTS_TITLE_RE.match(sentence):
             continue
@@ -779,6 +845,9 @@ def _told_verb(words: list[re.Match[str]], index: int) -> int | None:
     return None
 
 
+_HABIT_PAST = frozenset({"started", "stopped", "tried", "began", "finished", "gave", "kept", "quit", "avoided"})
+
+
 def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
     token = words[index].group()
     if not _is_past(token) or index + 1 >= len(words):
@@ -790,6 +859,9 @@ def _told_without_narrator(words: list[re.Match[str]], index: int) -> bool:
         return True
     if token == "got" or following == "to":
         return token in _MOTION_PAST
+    # "started running at 45", "tried cold plunging for a week": a habit begun or tried is told.
+    if token in _HABIT_PAST and following.endswith("ing") and len(following) > 4:
+        return True
     # "lost 15 kg", "saved $3,000": an amount is what the narrator lost or saved.
     return following in _ELLIPTIC_OBJECTS or following[:1].isdigit() or following[:1] in "$£€"
 
@@ -821,7 +893,17 @@ def _told_from(text: str, opening: int) -> _Cue | None:
                     break
                 if _is_past(candidate.group()):
                     return _Cue(word.start(), candidate.end())
+            # "my grandma is 91 and just learned to make reels", "my husband and I moved": the event
+            # follows an "and" after the family member's age, state or the narrator.
+            joined = _FAMILY_EVENT_RE.match(text, word.start())
+            if joined and _is_past(joined.group("verb")):
+                return _Cue(word.start(), joined.end("verb"))
             return None
+        if token == "me" and index == 0:
+            # "me and my husband cooked every recipe in one cookbook": a narrator named last, casually.
+            joined = _FAMILY_EVENT_RE.match(text, word.start())
+            if joined and _is_past(joined.group("verb")):
+                return _Cue(word.start(), joined.end("verb"))
         opening_verb = all(earlier.group() in _ADVERBS for earlier in clause_words[:index])
         if opening_verb and _told_without_narrator(words, index):
             # An opening past verb with its subject left out: "got kicked out", "finally hit 10k".
@@ -829,6 +911,12 @@ def _told_from(text: str, opening: int) -> _Cue | None:
         if token not in _STORY_PREAMBLE and not token.isdigit() and not time_clause:
             return None
     return None
+
+
+_FAMILY_EVENT_RE = re.compile(
+    r"(?:my|our|me) (?:[\w'-]+ ){0,2}?(?:(?:is|are|was|'s|turned|just turned) (?:[\w'-]+ ){1,2}?and|and (?:i|me|we|my [\w'-]+))"
+    r" (?:(?:just|finally|actually|officially|already|somehow|also|both|all) )*(?P<verb>[\w']+)"
+)
 
 
 def _story(text: str) -> _Cue | None:
@@ -885,7 +973,9 @@ _CURIOSITY_RES = (
     re.compile(r"\bsecrets?\b|\bthe hidden\b|\b(?:little|lesser)[- ]known\b"),
     re.compile(r"\b(?:will|might|may|is going to|gonna) (?:surprise|shock|blow) (?:you|your)\b"
                r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
-    re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"),
+    re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"
+               r"|\byou (?:don't|didn't|do not|probably don't) (?:even )?(?:know|realize|realise|notice)\b"
+               r"|\bwithout (?:you )?(?:even )?(?:knowing|noticing|realizing|realising)\b"),
     re.compile(r"\bwish (?:someone|somebody|i|i'd|i had) (?:had )?(?:told me|known|knew)\b"),
     re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
@@ -897,22 +987,116 @@ _CURIOSITY_RES = (
     # An explanatory title, not inverted: "why your bread is dense", "why you can't focus".
     # (An inverted "why does …" is a question, which ranks higher.)
     re.compile(r"^why\b"),
+    # A challenge only a few pass: "only 1% of people notice this", "only true 90s kids will get this".
+    re.compile(r"^only (?:\d+ ?%|\d+ (?:in|out of) \d+|a (?:few|handful|genius|real)|true|real|the (?:real|true|smartest)"
+               r"|smart|geniuses|legends|(?:[\w'-]+ ){0,2}(?:people|fans|kids|ones|of you))(?!\w)"
+               r"|^(?:bet |i bet )?you can'?t (?:find|spot|see|guess|name|tell)\b"
+               r"|\b(?:can|could) you (?:spot|find|guess|tell)\b|\bif you (?:noticed|spotted|caught)\b"),
+    # A prompt to keep watching: "don't look away at 0:07", "keep your eyes on the left".
+    re.compile(r"\b(?:don't|do not|never) (?:blink|look away|turn away|take your eyes|swipe|stop watching|close)\b"
+               r"|\b(?:keep|watch|look at|eyes on) (?:watching|your eyes on|until|till|the (?:left|right|background|corner))\b"
+               r"|\b(?:at|around|until|till|wait for) (?:\d+:\d\d|the \d+ ?(?:second|sec|s)\b)"),
+    # A claim that sounds wrong but holds: "the study trick that sounds fake but isn't".
+    re.compile(r"\b(?:sounds?|looks?|seems?|feels?) (?:\w+ )?(?:fake|crazy|weird|wrong|illegal|insane|stupid|dumb|"
+               r"made up|too good to be true|like a scam|fake|unreal|impossible)\b(?:[^.?!]{0,20}\b(?:but|and) )"),
 )
+# A reveal title about others: a thing that a group uses ("the bedtime trick pediatric nurses swear
+# by", "the $1 rule rich people use", "the stretch physical therapists do every morning") or what
+# others do, think or hide ("what top CEOs do in the first hour", "what your handwriting says about
+# you"); about the creator it is a format title ("what I eat in a day", "the trick I use", a statement).
+_REVEAL_VERBS = frozenset({
+    "use", "uses", "used", "swear", "swears", "do", "does", "did", "eat", "eats", "drink", "drinks", "buy", "buys",
+    "order", "orders", "avoid", "avoids", "never", "always", "won't", "don't", "doesn't", "refuse", "refuses",
+    "rely", "relies", "recommend", "recommends", "follow", "follows", "keep", "keeps", "love", "loves", "hate",
+    "hates", "know", "knows", "wish", "wishes", "hide", "hides", "say", "says", "said", "think", "thinks", "mean",
+    "means", "reveal", "reveals", "tell", "tells", "wear", "wears", "pack", "packs", "skip", "skips", "live",
+    "lives", "want", "wants", "notice", "notices", "learn", "learns", "teach", "teaches", "secretly", "really",
+    "actually", "all", "only", "quietly", "still", "make", "makes", "charge", "charges", "look", "looks", "see",
+    "sees", "get", "gets", "read", "reads", "watch", "watches", "drive", "drives", "choose", "chooses", "prefer",
+    "prefers", "need", "needs", "trust", "trusts", "carry", "carries", "practice", "practise", "practices",
+    "put", "puts", "check", "checks",
+    "cook", "cooks", "spend", "spends", "save", "saves", "invest", "invests", "feed", "feeds", "give", "gives",
+})
+_REVEAL_HEADS = frozenset({"the", "this", "that"})
+# A judgement noun or a rank makes the title a claim ("the #1 mistake new investors make", bold_claim).
+_REVEAL_NOT_THINGS = frozenset({"mistake", "mistakes", "#1", "biggest", "worst", "best", "number", "one", "only"})
+_REVEAL_SUBJECT_NOT = frozenset({
+    "i", "i'm", "i've", "i'd", "we", "we're", "we've", "my", "our", "me", "us", "it", "it's", "is", "are", "was",
+    "were", "to", "and", "or", "a", "an", "of", "for", "with", "in", "on", "at", "that", "which", "you", "you're",
+    "will", "can", "be", "has", "have", "had", "not", "so", "too", "very", "just", "this", "these",
+})
+
+
+def _reveal_title(text: str) -> _Cue | None:
+    clause = _CLAUSE_BREAK_RE.split(text, maxsplit=1)[0] if not text.startswith("what") else re.split(r"[.!?;:…]", text)[0]
+    words = _words(clause)
+    if len(words) < 3:
+        return None
+    first = words[0].group()
+    if first == "what":
+        # "what flight attendants never order", "what your cat's tail really means".
+        subject = [w.group() for w in words[1:]]
+        if not subject or subject[0] in {"i", "i'm", "i've", "we", "we're", "my", "our", "a", "an", "it", "it's",
+                                        "to", "if", "happens", "happened", "is", "are", "was", "were", "'s"}:
+            return None
+        for index, word in enumerate(subject[1:6], start=1):
+            if word in _REVEAL_VERBS and subject[index - 1] not in {"to", "i", "we", "my", "our"}:
+                if any(w in {"i", "we", "my", "our", "me", "i'm"} for w in subject[:index]):
+                    return None
+                return _Cue(words[0].start(), words[index + 1].end(), strong=False)
+        return None
+    if first not in _REVEAL_HEADS:
+        return None
+    # The thing (one to three words), then its users (one to four words ending in a group), then a verb.
+    for verb_index in range(3, min(len(words), 9)):
+        verb = words[verb_index].group()
+        if verb not in _REVEAL_VERBS:
+            continue
+        middle = [w.group() for w in words[1:verb_index]]
+        if any(w in _REVEAL_SUBJECT_NOT or w in _REVEAL_NOT_THINGS or w.endswith("est") for w in middle):
+            return None
+        group = middle[-1]
+        every = len(middle) >= 3 and middle[-2] in {"every", "each", "any", "most", "all"}
+        if group.endswith("'s") or not (every or _is_plural(group) or group in _GROUP_NOUNS
+                                        or group.endswith(("ers", "ists"))):
+            continue
+        if len(middle) < 2:
+            continue
+        return _Cue(words[0].start(), words[verb_index].end(), strong=False)
+    return None
+
+
+# Groups a reveal is about, where the plural shows no "s" or the singular is used ("every chef").
+_GROUP_NOUNS = frozenset({
+    "people", "men", "women", "kids", "children", "everyone", "everybody", "pros", "experts", "locals", "ceos",
+    "chefs", "doctors", "nurses", "pilots", "teachers", "celebrities", "millionaires", "billionaires", "models",
+    "athletes", "parents", "moms", "mums", "dads", "japanese", "french", "italians", "koreans", "swiss", "danish",
+    "germans", "staff", "crew", "police", "military", "nasa", "hotels", "restaurants", "airlines", "supermarkets",
+    "banks", "brands", "companies", "gen", "boomers", "millennials", "grandmas", "nannies", "vets",
+})
 
 
 def _curiosity_gap(text: str) -> _Cue | None:
-    return _first_match(text, _CURIOSITY_RES)
+    found = [cue for cue in (_first_match(text, _CURIOSITY_RES), _reveal_title(text)) if cue]
+    return min(found, key=lambda cue: cue.start) if found else None
 
 
 # --- bold_claim ----------------------------------------------------------------------------------
 
 _BOLD_CLAIM_RES = (
-    re.compile(r"\b(?:best|worst|greatest|ultimate|perfect)\b"),
+    # "Best" inside a name claims nothing: "my best friend's wedding", "best man speech", "best before".
+    re.compile(r"\b(?:best(?!\s*(?:friend|friends|friend's|mate|mates|man|men|buddy|bud|girl|boy|bf|gf|bro|sis|"
+               r"before|wishes|regards|seller|sellers)\b)|worst|greatest|ultimate|perfect)\b"),
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
-    re.compile(r"\bthe only\b|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
+    # "the only one who read the brief" describes a person in a scene, not a claim.
+    re.compile(r"\bthe only\b(?! (?:one|ones|person|people|girl|guy|kid|mom|dad|friend) (?:who|that|in|at|on)\b)"
+               r"|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
+    # Nothing else measures up: "no laptop under $1000 comes close", "nothing compares to …".
     re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?"
                r"(?:like|beats|compares|comes close|does it better)\b"
-               r"|\bbeats\b|\bbetter than\b"),
+               r"|\bno (?:[\w$£€',.-]+ ){1,5}?(?:even |ever |really )?(?:comes? close|compares?|beats?|"
+               r"can (?:beat|touch|compete|match|compare))\b"
+               r"|\bbeats\b|\bbetter than\b|\b(?:can't|cannot|won't) be beat(?:en)?\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
                r"|\bmust[- ]haves?\b|\bholy grail\b"),
     re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b"
@@ -927,20 +1111,40 @@ _BOLD_CLAIM_RES = (
                r"skips?|loves?|hates?|wants?|uses?)\b"),
     re.compile(r"\byou (?:need|have|got) to try this\b|\bthat (?:actually|finally|really) works\b"
                r"|\b(?:are|is|been|stop) sleeping on\b"),
-    re.compile(r"\bworth every (?:penny|cent|dollar|pound|minute|second)\b|^who needs\b|^proof (?:that|you)\b"
+    re.compile(r"\bworth (?:every (?:single )?\w+|the (?:hype|money|price|splurge|wait|investment|hours?)|it all)\b"
+               r"|^who needs\b|^proof (?:that|you)\b"
+               r"|\b(?:pays?|paid) for itself\b|\bwill thank you\b|\byou'll (?:never|thank me)\b"
+               r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
+               r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
                r"|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b"
                r"|\bunbeatable\b|\bunmatched\b"
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
     re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
                r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us|every|all|the whole|\d+)\b"),
-    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) most\b|\bworld's \w+est\b|^most \w+\b"
+    re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) (?:single |very |absolute )?most\b|\bworld's \w+est\b"
+               r"|^most \w+\b|\bthe (?:single|very|absolute) \w+est\b"
                r"|\ball[- ]time\b|\bunderrated\b"
                r"|\bnot even close\b|\b(?:is|this is|that's) peak\b"),
     # A comparison that crowns the thing: "burns more fat than running", "cheaper than therapy".
     re.compile(r"\b(?:more|less|fewer) (?:[\w'-]+ ){0,3}?than\b|\b(?!(?:other|rather|later|over|never|ever|either|"
                r"whether|under|after|older|younger|number|order|water|paper|dinner|summer|winter|river)\b)"
                r"\w{2,}er(?: [\w'-]+){0,2}? than\b"),
+)
+# A judgement on a named thing ("this 20 minute workout hits every single muscle", "these sneakers go
+# with everything", "this mascara is unreal"): "this / these / that" and a noun, then a verb that
+# reaches everything or a word of praise.
+_JUDGED_THING_RE = re.compile(
+    r"^(?:this|these|that|those|my new|the new) (?!is\b|was\b|are\b|one\b|time\b|year\b|week\b|month\b)"
+    r"(?:[\w$£€'-]+ ){0,4}?(?P<cue>(?:[\w'-]+ )(?:literally |basically |actually |honestly |just )?"
+    r"(?:every(?:thing| single| \w+)?|all (?:day|night|skin|hair|body|ages|levels|budgets|seasons)|any \w+))\b"
+    r"|^(?:this|these|that|those|my new|the new) (?!is\b|was\b|are\b|one\b)(?:[\w$£€'-]+ ){1,4}?"
+    r"(?P<praise>(?:is|are|was|were|tastes?|tasted|looks?|feels?|works?|sounds?|smells?) (?:so |literally |actually "
+    r"|honestly |genuinely |absolutely |just |truly |pure |simply )*(?:insane|unreal|elite|incredible|amazing|"
+    r"phenomenal|next[- ]level|perfection|iconic|legendary|fire|genius|a lifesaver|a dream|a game[- ]changer|"
+    r"everything|unmatched|unbeatable|addictive|flawless|undefeated|magic|magical|life[- ]?saving|a must|"
+    r"the goat|goated|a cheat code|elite|chef's kiss|a miracle|miraculous|a masterpiece|heaven|heavenly|"
+    r"so good|too good|criminally \w+|unmatched|top notch|a win|a no-brainer|a steal|a bargain))\b"
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
@@ -952,6 +1156,10 @@ _NOT_SUPERLATIVE = frozenset({
 
 def _bold_claim(text: str) -> _Cue | None:
     found = [_first_match(text, _BOLD_CLAIM_RES)]
+    judged = _JUDGED_THING_RE.search(text)
+    if judged:
+        group = "cue" if judged.group("cue") else "praise"
+        found.append(_Cue(judged.start(group), judged.end(group)))
     for match in _SUPERLATIVE_RE.finditer(text):
         if match.group("cue") not in _NOT_SUPERLATIVE:
             found.append(_Cue(match.start(), match.end(), strong=False))
