@@ -263,7 +263,8 @@ def _is_only_lead_in(line: str) -> bool:
 _LEAD_IN_RE = re.compile(
     r"^(?:(?:"
     # Words that are only ever a lead-in at the start of a hook.
-    r"(?:okay|ok|so|alright|honestly|guys|hey|pov|psa|ps|but|ngl|not gonna lie|tbh|lowkey|fr|real quick|"
+    r"(?:okay|ok|so|alright|honestly|guys|hey|pov|psa|ps|but|ngl|not gonna lie|tbh|lowkey|fr|real quick|nah|welp|yo|"
+    r"let's talk about|let's talk|lets talk about|let me tell you|"
     r"(?:replying|reply) to @?[\w.]+|(?:you|you guys|y'all) asked)\b\s*[,:.!\-–—]*"
     # Words that are a lead-in only when a mark sets them off ("quick:", but "quick dinner idea").
     r"|(?:right|quick|listen|look|friends|be honest|be real|real talk|(?:real|serious|genuine|honest) question|"
@@ -359,7 +360,7 @@ _CONTRARIAN_IMPERATIVE_RE = re.compile(
     _CLAUSE_START + r"(?P<cue>(?:please\s+|pls\s+|just\s+)?(?:stop|quit|forget|ditch"
     r"|never(?!\s+(?:a|an|the|again|ever|enough|too|once|been)\b)|(?:don't|dont|do not)"
     r"(?!\s+(?:skip|scroll|miss|leave|go|blink|forget|worry|sleep on|mind me|look away|turn away|swipe|close|"
-    r"take your eyes|stop watching)\b))[.!]?\s+"
+    r"take your eyes|stop watching)\b))[.!]?\s+(?!what you're\b)"
     r"(?!(?:my|our|believe|guess)\b)[\w']+)"
 )
 _CONTRARIAN_STOP_ALONE_RE = re.compile(r"(?:^|[.!?,]\s*)(?P<cue>stop)[.!]*$")
@@ -374,7 +375,9 @@ _CONTRARIAN_PHRASE_RES = (
                r"(?P<cue>'(?:[\w-]+ )?(?:healthy|rules?|clean|natural|tips?|facts?|advice|superfoods?|detox|"
                r"hacks?|safe)')"
                r"|\b(?:i|we|you can) (?:\w+ )?ignore\b"),
-    re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"),
+    re.compile(r"\b(?:no one|nobody) (?:needs|should)\b|\bno need to\b"
+               r"|\bthink again\b|\b(?:is|are) not it\b|\b(?:isn't|aren't) it(?:[.!]|$)|\bnot the flex\b"
+               r"|\b(?:isn't|is not|aren't|are not|not|never) worth (?:it|the (?:hype|money|price|hassle|cost))\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
                r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\b(?:lie|lying) (?:to you|about)\b|\bdebunk\w*"
@@ -404,7 +407,12 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
-               r"not necessarily|wrong|false|stop|myth)\b)"),
+               r"not necessarily|wrong|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
+               r"pointless|useless|bad idea|big mistake|please don't|don't)\b)"),
+    # Advice named and called harmful: "the 'eat less move more' advice is failing you".
+    re.compile(r"\b(?:advice|rules?|tips?|trends?|hacks?|methods?|approach|mindset|diets?|wisdom)"
+               r"(?: [\w'-]+){0,2}? (?:is|are) (?:failing|hurting|ruining|lying to|keeping|holding|sabotaging|"
+               r"outdated|bad|dangerous|wrong)\b|\b(?:is|are) failing you\b"),
     # A habit called wrong without "stop": "you're washing your dog way too often", "you rinse your rice
     # too long", "most people hold their phone wrong".
     re.compile(r"\b(?P<cue>you(?:'re| are|'ve been| have been)? (?:\w+ )?(?:[\w']+ing|[\w']+) (?:[\w'$-]+ ){0,5}?"
@@ -428,10 +436,12 @@ _CONTRARIAN_PHRASE_RES = (
                r"that's not true|not true|wrong|false|spoiler: no|short answer: no))"),
     # A habit (a gerund) judged as harmful: "highlighting your textbook is the worst way to study",
     # "sleeping in makeup is ruining your skin".
-    re.compile(r"^(?P<cue>[\w']+ing (?:[\w'$-]+ ){0,4}?(?:is|are) (?:literally |actually |probably |secretly )?"
+    re.compile(r"^(?P<cue>(?:[\w'-]+ )?[\w']+ing (?:[\w'$-]+ ){0,4}?(?:is|are) (?:literally |actually |probably "
+               r"|secretly |honestly |so |really )?"
                r"(?:the worst|a terrible|a bad|the wrong|a waste|a mistake|ruining|killing|hurting|sabotaging|"
                r"damaging|wrecking|destroying|aging|making (?:it|things|you|your \w+) worse|doing nothing|"
-               r"not (?:helping|working|doing)))\b"),
+               r"not (?:helping|working|doing|necessary|needed|healthy|safe)|dangerous|harmful|toxic|overkill|"
+               r"unnecessary|pointless|useless|bad for (?:you|your)|holding you back|costing you))\b"),
     # A habit given up, with the viewer told to follow: "I ditched my planner and I'd tell you to do the same".
     re.compile(r"\b(?P<cue>you (?:should|need to|must|have to) (?:all )?do the same|(?:tell|telling|recommend|suggest|"
                r"beg|urge) you to do the same)\b"),
@@ -573,6 +583,8 @@ _HOW_TO_STRONG_RES = (
                r"|\bthis is (?:exactly )?how (?:to|you)\b"
                r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
+    re.compile(r"\b(?:roadmap|blueprint|cheat ?sheet|crash course|masterclass|playbook) (?:to|for|on)\b"
+               r"|\b(?:roadmap|blueprint|cheat ?sheet|crash course|masterclass|playbook)$|\b[\w'-]+ 101\b"),
     re.compile(r"\btutorial\b|\bwalk-?through\b|\bshow(?:ing)? you (?:exactly )?how\b"
                r"|\bshow(?:ing)? you my (?:system|method|routine|process|formula|framework|trick)\b"),
     re.compile(r"\bguide (?:to|for)\b|\b(?:beginner'?s?|full|complete|ultimate|quick|easy|simple|step) guide\b"),
@@ -596,6 +608,13 @@ _HOW_TO_WEAK_RES = (
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
+    # A task under its circumstance: "setting up a budget when you're paid weekly", "packing light for beginners".
+    re.compile(r"^[\w']+ing (?:[\w'$-]+ ){1,4}?(?:when you|if you|for (?:total |complete )?beginners|as a beginner|"
+               r"like a pro|the (?:right|easy|smart|proper|lazy) way)\b"),
+    # A method shown as the creator's own: "here's my exact process for editing reels".
+    re.compile(r"\b(?:here's|here is|this is|steal|copy|try|use) my (?:exact |whole |full |entire |simple |go-to |"
+               r"foolproof |secret )?(?:process|method|system|workflow|formula|strategy|framework|technique|approach|"
+               r"blueprint|template)\b"),
     # Making or fixing something yourself: "make your own cold brew", "build your own PC".
     re.compile(r"^(?:make|build|grow|brew|bake|sew|knit|mix|cut|style|paint|frame|repot|fix|clean|train|"
                r"teach|set up|organi[sz]e) your (?:own|\w+ to)\b"),
@@ -969,10 +988,19 @@ _CURIOSITY_RES = (
         r"|\b(?:they|nobody|no one) (?:leaves? out|never shows?|don't show|doesn't show|hides?)\b"
     ),
     re.compile(r"\bhere'?s (?:what|why|how much|how many)\b|\bthis is (?:why|what)\b|\bthat'?s why\b"),
-    re.compile(r"\bthe (?:real |actual |hidden |surprising )?reasons?\b|\bthe truth about\b"),
+    # "the real reason your sourdough is flat"; but "this pan is the reason I cook" credits a thing (bold_claim).
+    re.compile(r"^(?!(?:this|these|that|my) (?:[\w$'-]+ ){1,4}?(?:is|are|was) (?:literally |honestly )?the (?:only )?"
+               r"reason (?:i|we|my|our)\b).*?(?P<cue>\bthe (?:real |actual |hidden |surprising )?reasons?\b)"
+               r"|\bthe truth about\b"),
+    # A thing withheld behind a condition: "if your dog does this, call your vet", "when you see this, run".
+    re.compile(r"^(?:if|when) (?:your?|you're) (?:[\w'-]+ ){0,4}?(?:does|do|see|sees|notice|hear|get|gets|feel|"
+               r"has|have|makes?|says?|smells?|looks?|sounds?) (?:like )?this\b"
+               r"|^(?:\w+ )?(?:signs|symptoms|red flags|clues) (?:that )?(?:your?|you're|it's|a|an|the)\b"),
     re.compile(r"\bsecrets?\b|\bthe hidden\b|\b(?:little|lesser)[- ]known\b"),
     re.compile(r"\b(?:will|might|may|is going to|gonna) (?:surprise|shock|blow) (?:you|your)\b"
                r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
+    re.compile(r"^(?:this|that|here's what|this is what) (?:actually |really )?happens (?:when|if|after|to)\b"
+               ),
     re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"
                r"|\byou (?:don't|didn't|do not|probably don't) (?:even )?(?:know|realize|realise|notice)\b"
                r"|\bwithout (?:you )?(?:even )?(?:knowing|noticing|realizing|realising)\b"),
@@ -988,8 +1016,9 @@ _CURIOSITY_RES = (
     # (An inverted "why does …" is a question, which ranks higher.)
     re.compile(r"^why\b"),
     # A challenge only a few pass: "only 1% of people notice this", "only true 90s kids will get this".
-    re.compile(r"^only (?:\d+ ?%|\d+ (?:in|out of) \d+|a (?:few|handful|genius|real)|true|real|the (?:real|true|smartest)"
-               r"|smart|geniuses|legends|(?:[\w'-]+ ){0,2}(?:people|fans|kids|ones|of you))(?!\w)"
+    re.compile(r"^only (?:\d+ ?%|\d+ (?:in|out of) \d+|a (?:few|handful)|true|real|smart|the (?:real|true|smartest))"
+               r"(?:[\w'-]* ){0,5}?(?:will|can|could|would|know|knows|notice|noticed|notices|remember|remembers|get|gets|"
+               r"understand|understands|see|saw|spot|spotted|pass|passed|recogni[sz]e|can't)\b"
                r"|^(?:bet |i bet )?you can'?t (?:find|spot|see|guess|name|tell)\b"
                r"|\b(?:can|could) you (?:spot|find|guess|tell)\b|\bif you (?:noticed|spotted|caught)\b"),
     # A prompt to keep watching: "don't look away at 0:07", "keep your eyes on the left".
@@ -1100,7 +1129,8 @@ _BOLD_CLAIM_RES = (
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
                r"|\bmust[- ]haves?\b|\bholy grail\b"),
     re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b"
-               r"|^only (?!(?:in|on|at|for|if|when|because)\b)"),
+               r"|^only (?!(?:in|on|at|for|if|when|because)\b|(?:a few|a couple|\d+|one|two|three|four|five) (?:more )?"
+               r"(?:days?|hours?|weeks?|months?|minutes?|spots?|sleeps?|nights?) (?:left|to go|until|till)\b)"),
     # A promise of a sure effect: "this habit will double your focus".
     re.compile(
         r"\bwill (?:literally |completely |instantly )?(?:double|triple|change|transform|fix|save|boost|blow|cure|"
@@ -1116,12 +1146,23 @@ _BOLD_CLAIM_RES = (
                r"|\b(?:pays?|paid) for itself\b|\bwill thank you\b|\byou'll (?:never|thank me)\b"
                r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
                r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
+               r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
+               r"|^(?:this|these|that|my) (?:[\w$'-]+ ){1,4}?(?:is|are|was) (?:literally |honestly )?"
+               r"the (?:only )?reason (?:i|we|my|our)\b"
                r"|\bobsessed (?:with|is)\b|^obsessed\b|\btop[- ]tier\b|\bs[- ]tier\b|\bgoat(?:ed)?\b|\b10/10\b"
                r"|\bunbeatable\b|\bunmatched\b"
                r"|\bchef's kiss\b"),
     # A named thing that did something for the creator: "this app replaced my team", "this toy kept my toddler busy".
-    re.compile(r"^this (?!is\b|was\b|one\b)[\w$'-]+(?: [\w$'-]+)? "
-               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed) (?:my|me|our|us|every|all|the whole|\d+)\b"),
+    # … also "the dog toy that survived my husky", "this planner single-handedly fixed my procrastination".
+    re.compile(r"^(?:this|the|that|these|my new) (?!is\b|was\b|one\b|day\b|time\b|night\b|moment\b)"
+               r"(?:(?!(?:i|we|my|our|me|us|you|your|he|she|they|his|her|it|and)\b)[\w$'-]+ ){0,3}?(?:that |which )?"
+               r"(?:finally |actually |literally |single-handedly |completely |totally |genuinely |officially )?"
+               r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed|beat|survived|outlived|cured|ended|broke|rebuilt) "
+               r"(?:my|me|our|us|every|all|the whole|\d+)\b"),
+    # Praise made stronger: "unbelievably good cookies", "ridiculously easy bread".
+    re.compile(r"(?:^|\b(?:the|this|these|a|an|so|are|is) )(?:unbelievably|ridiculously|insanely|stupidly|absurdly|"
+               r"impossibly|dangerously|criminally|unreasonably|outrageously|shockingly|unfairly|scary|scarily|"
+               r"unbelievable|crazy) \w+"),
     re.compile(r"\b100 ?%|\bhands down\b|(?:\bthe|'s) (?:single |very |absolute )?most\b|\bworld's \w+est\b"
                r"|^most \w+\b|\bthe (?:single|very|absolute) \w+est\b"
                r"|\ball[- ]time\b|\bunderrated\b"
