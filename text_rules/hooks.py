@@ -408,7 +408,11 @@ _CONTRARIAN_PHRASE_RES = (
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
                r"not necessarily|wrong|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
-               r"pointless|useless|bad idea|big mistake|please don't|don't)\b)"),
+               r"pointless|useless|bad idea|big mistake|please don't|don't|not exactly|not quite|not so fast|"
+               r"think again|yeah no|lol no|hard no)\b)"),
+    # Asking the viewer to give a habit up: "I'm begging you to stop using dish soap on cast iron".
+    re.compile(r"\b(?P<cue>(?:beg(?:ging)?|ask(?:ing)?|tell(?:ing)?|urg(?:e|ing)|need|want|warn(?:ing)?|remind(?:ing)?)"
+               r" you (?:to (?:stop|quit|never|ditch)|not to))\b"),
     # Advice named and called harmful: "the 'eat less move more' advice is failing you".
     re.compile(r"\b(?:advice|rules?|tips?|trends?|hacks?|methods?|approach|mindset|diets?|wisdom)"
                r"(?: [\w'-]+){0,2}? (?:is|are) (?:failing|hurting|ruining|lying to|keeping|holding|sabotaging|"
@@ -485,7 +489,14 @@ def _denied_belief(text: str) -> _Cue | None:
         before = subject[index - 1]
         if word in _DETERMINERS and not before.endswith("ing") and before not in _PREPOSITIONS:
             return None
+    # "Pediatric dentists never give their own kids this" holds back what it is about: a reveal.
+    if _WITHHELD_END_RE.search(clause):
+        return None
     return _Cue(0, match.end())
+
+
+# A clause that ends on "this" / "these" withholds its object ("… never give their kids this").
+_WITHHELD_END_RE = re.compile(r"\b(?:this|these|this one|this trick|this thing|like this)\W*$")
 
 
 def _imperative(text: str) -> _Cue | None:
@@ -607,7 +618,7 @@ _HOW_TO_WEAK_RES = (
         r"|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
-    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b"),
+    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b|^follow along\b|\bfollow along (?:as|while|with)\b"),
     # A task under its circumstance: "setting up a budget when you're paid weekly", "packing light for beginners".
     re.compile(r"^[\w']+ing (?:[\w'$-]+ ){1,4}?(?:when you|if you|for (?:total |complete )?beginners|as a beginner|"
                r"like a pro|the (?:right|easy|smart|proper|lazy) way)\b"),
@@ -1021,6 +1032,14 @@ _CURIOSITY_RES = (
                r"understand|understands|see|saw|spot|spotted|pass|passed|recogni[sz]e|can't)\b"
                r"|^(?:bet |i bet )?you can'?t (?:find|spot|see|guess|name|tell)\b"
                r"|\b(?:can|could) you (?:spot|find|guess|tell)\b|\bif you (?:noticed|spotted|caught)\b"),
+    # A group's habit whose object is held back: "pediatric dentists never give their own kids this".
+    re.compile(r"^(?:[\w'-]+ ){0,2}(?:[\w'-]+(?:ers|ists|ians|ants|ents|people|pros|ceos|chefs|nurses|doctors|"
+               r"experts|locals|staff|crews?|kids|moms|dads|parents))(?: (?:never|always|secretly|all|only|quietly|"
+               r"won't|don't|refuse to|swear by))? (?:[\w'-]+ ){1,5}?(?:this|these|like this)\W*$"
+               r"|\bthere'?s a (?:reason|trick|secret|method) (?:why |to |behind )?\w+"
+               r"|\b(?:hidden|buried|tucked away|hiding) (?:in|inside|on|under|behind|deep)\b"
+               r"|\b(?:you'll|you will|you're going to|you are going to) (?:want|need) to (?:save|see|know|hear|watch|read|"
+               r"remember|try) this\b"),
     # A prompt to keep watching: "don't look away at 0:07", "keep your eyes on the left".
     re.compile(r"\b(?:don't|do not|never) (?:blink|look away|turn away|take your eyes|swipe|stop watching|close)\b"
                r"|\b(?:keep|watch|look at|eyes on) (?:watching|your eyes on|until|till|the (?:left|right|background|corner))\b"
@@ -1123,7 +1142,7 @@ _BOLD_CLAIM_RES = (
     # Nothing else measures up: "no laptop under $1000 comes close", "nothing compares to …".
     re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?"
                r"(?:like|beats|compares|comes close|does it better)\b"
-               r"|\bno (?:[\w$£€',.-]+ ){1,5}?(?:even |ever |really )?(?:comes? close|compares?|beats?|"
+               r"|\bno (?:[\w$£€',.-]+ ){1,5}?(?:even |ever |really )?(?:comes? (?:even |anywhere )?close|compares?|beats?|"
                r"can (?:beat|touch|compete|match|compare))\b"
                r"|\bbeats\b|\bbetter than\b|\b(?:can't|cannot|won't) be beat(?:en)?\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
@@ -1158,7 +1177,15 @@ _BOLD_CLAIM_RES = (
                r"(?:(?!(?:i|we|my|our|me|us|you|your|he|she|they|his|her|it|and)\b)[\w$'-]+ ){0,3}?(?:that |which )?"
                r"(?:finally |actually |literally |single-handedly |completely |totally |genuinely |officially )?"
                r"(?:\w+ed|kept|made|saved|gave|took|got|won|fixed|beat|survived|outlived|cured|ended|broke|rebuilt) "
-               r"(?:my|me|our|us|every|all|the whole|\d+)\b"),
+               r"(?:my|me|our|us|every|all|the whole|\d+)\b"
+               r"|^(?:this|these|that|those|my new) (?:[\w$'-]+ ){1,3}?(?:passed|aced|survived|nailed|beat|outlasted|"
+               r"withstood|held up (?:to|through)|lasted through) (?:the|a|an|my|every|all|\d+)\b"),
+    # A product's absolute promise: "this sunscreen doesn't leave a white cast. Period.", "this pan never sticks".
+    re.compile(r"^(?:this|these|my new) (?!(?:baby|kid|toddler|dog|cat|puppy|kitten|man|guy|girl|boy|child|teen|"
+               r"is|was|one|time|year|week)\b)(?:[\w$'-]+ ){1,3}?(?:never|doesn't|don't|won't|will never|can't|"
+               r"does not|do not) (?:budge|stick|sticks|smudge|crease|fade|pill|stretch|leak|leaks|break|rip|wrinkle|"
+               r"slip|fail|fails|disappoint|disappoints|overheat|die|dies|miss|misses|leave|melt|transfer|crack)\b"
+               r"|(?:[.!]\s*|\b)(?:period|periodt|full stop|end of story|no exceptions|don't @ me|no debate)\W*$"),
     # Praise made stronger: "unbelievably good cookies", "ridiculously easy bread".
     re.compile(r"(?:^|\b(?:the|this|these|a|an|so|are|is) )(?:unbelievably|ridiculously|insanely|stupidly|absurdly|"
                r"impossibly|dangerously|criminally|unreasonably|outrageously|shockingly|unfairly|scary|scarily|"
