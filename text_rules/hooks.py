@@ -387,7 +387,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\b(?:lie|lying) (?:to you|about)\b|\bdebunk\w*"
                r"|^sorry,? but\b|\bsorry not sorry\b"),
     # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
-    re.compile(r"\boverrated\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
+    re.compile(r"\bover-?(?:rated|hyped)\b|\bgimmicks?\b|\bjust (?:a fad|marketing|hype)\b"
+               r"|\b(?:save|don't waste) your (?:money|time)\b|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
                r"|\bwaste of (?:money|time)\b"),
     # A habit or product that does nothing: "your protein shake is doing nothing for you".
     re.compile(r"\b(?:is|are|it's) (?:doing|achieving) (?:absolutely |literally )?nothing\b"
@@ -413,7 +414,12 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
                r"not necessarily|wrong|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
                r"pointless|useless|bad idea|big mistake|please don't|don't|not exactly|not quite|not so fast|"
-               r"think again|yeah no|lol no|hard no)\b)"),
+               r"think again|yeah no|lol no|hard no|skip it|don't bother|save your money)\b)"),
+    # A craze named, then deflated: "everyone's obsessed with matcha but it's just grass water".
+    re.compile(r"^(?:everyone|everybody|people|the internet|tiktok|instagram|influencers)(?:'s| is| are)? (?:so )?"
+               r"(?:obsessed with|hyping|raving about|loving|talking about|buying|doing|into|crazy about|hyped about)"
+               r"\b[^.?!]*?\b(?P<cue>but (?:it's|they're|it is|they are|honestly|actually|it isn't|it's not|"
+               r"they aren't|i don't|nobody))\b"),
     # Asking the viewer to give a habit up: "I'm begging you to stop using dish soap on cast iron".
     re.compile(r"\b(?P<cue>(?:beg(?:ging)?|ask(?:ing)?|tell(?:ing)?|urg(?:e|ing)|need|want|warn(?:ing)?|remind(?:ing)?)"
                r" you (?:to (?:stop|quit|never|ditch)|not to))\b"),
@@ -433,7 +439,7 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"^(?:everyone|everybody|people|they|most people|the internet|social media|tiktok|instagram|gurus|"
                r"experts|doctors|teachers|your \w+|my \w+|we|you)(?:'ve| have)? (?:all |always |keep |were |was )?"
                r"(?:says?|said|tells?|told|thinks?|thought|believes?|believed|claims?|swears?|taught|been told|"
-               r"been taught)\b[^?!]*?[.,;:!-–—]\s*(?:but |and )?(?P<cue>(?:they're|they are|that's|it's|this is|"
+               r"been taught)\b[^?!]*?[.,;:!–—-]\s*(?:but |and )?(?P<cue>(?:they're|they are|that's|it's|this is|"
                r"which is|i say|turns out|actually|honestly)?\s*(?:wrong|not true|false|a lie|a myth|nonsense|bs|"
                r"outdated|i disagree|not quite|nope|no|they don't|it doesn't|it isn't|they aren't|they're not|"
                r"it's not|it's a lie|not really|not even close|that's not how|not the case|i don't agree))\b"),
@@ -626,7 +632,8 @@ _HOW_TO_WEAK_RES = (
         r"|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
-    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b|^follow along\b|\bfollow along (?:as|while|with)\b"),
+    re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b|^follow along\b|\bfollow along (?:as|while|with)\b"
+),
     # A task under its circumstance: "setting up a budget when you're paid weekly", "packing light for beginners".
     re.compile(r"^[\w']+ing (?:[\w'$-]+ ){1,4}?(?:when you|if you|for (?:total |complete )?beginners|as a beginner|"
                r"like a pro|the (?:right|easy|smart|proper|lazy) way)\b"),
@@ -1285,7 +1292,7 @@ def type_hook(hook: str) -> HookTyping:
 # only when it is at least FALLBACK_MIN_PROBABILITY sure, else the hook stays a statement.
 DEV_CAPTIONS_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "hooks_dev.csv"
 FALLBACK_MIN_PROBABILITY = 0.85
-FALLBACK_CONFIDENCE = 0.6
+FALLBACK_CONFIDENCE = 0.55
 _FALLBACK_SMOOTHING = 0.5
 
 
@@ -1357,7 +1364,7 @@ _STATEMENT_FORMAT_RE = re.compile(
     r"^(?:what|how much|how many|how long|everything|all) (?:i|we|my|our|i've|we've|i'm|we're)\b"
     r"|^what's (?:in|on|inside) (?:my|our)\b|\bwith me\b|^grwm\b|^get ready with me\b|\bday in (?:the|my) life\b"
     r"|^a (?:day|week|weekend|morning|night) (?:in|at|of|with)\b|^rate my\b|\bvs\.?\b|\bversus\b"
-    r"|\bthis is your sign\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
+    r"|\bthis is your sign\b|^watch (?:me|us)\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
 )
 # Function words too plain to show why the fallback chose a type.
 _PLAIN_WORDS = frozenset({
