@@ -32,7 +32,8 @@ contrarian     pushes against a common belief, advice or habit:
                  think X. they don't", "… I disagree"), a craze deflated ("everyone's obsessed with X
                  but it's just …"), a belief "still" held ("why do people still think …"), a habit (a
                  gerund) judged harmful ("highlighting your textbook is the worst way to study",
-                 "sleeping in makeup is ruining your skin"), advice that "is failing you", "doing
+                 "sleeping in makeup is ruining your skin"), a common method ranked last ("flashcards
+                 are the least effective way to learn"), advice that "is failing you", "doing
                  nothing for you", a request to give it up ("I'm begging you to stop …", "… and you
                  should do the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
@@ -117,7 +118,8 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                won't tell / teach you", "will surprise you", "I didn't know", "I wish I knew",
                "it's not what you think", "you'll never look at … the same way", "read this before
                / if", "this changed everything", "you don't even know", "hidden in …", "you'll want
-               to save this", "there's a reason …", "this happens when …", "sounds fake but …", a
+               to save this", "there's a reason …", "this happens when …", "sounds fake but …", "the
+               detail you definitely missed", a
                thing held back behind a condition ("if your dog does this …", "signs your …");
                prompts to keep watching also "don't blink / look away", "at 0:07"; a challenge only
                a few pass ("only 1% of people notice this", "only true 90s kids will remember");
@@ -514,6 +516,10 @@ _CONTRARIAN_PHRASE_RES = (
                r"damaging|wrecking|destroying|aging|making (?:it|things|you|your \w+) worse|doing nothing|"
                r"not (?:helping|working|doing|necessary|needed|healthy|safe)|dangerous|harmful|toxic|overkill|"
                r"unnecessary|pointless|useless|bad for (?:you|your)|holding you back|costing you))\b"),
+    # A common method ranked last: "flashcards are the least effective way to learn a language".
+    re.compile(r"\b(?P<cue>(?:is|are) (?:literally |actually |probably |honestly )?(?:the|a) (?:least (?:effective|"
+               r"efficient|useful)|worst|wrong|slowest|dumbest|most expensive|most overrated|most inefficient) "
+               r"(?:\w+ )?(?:ways?|methods?|approach|form) (?:to|of)) "),
     # A habit given up, with the viewer told to follow: "I ditched my planner and I'd tell you to do the same".
     re.compile(r"\b(?P<cue>you (?:should|need to|must|have to) (?:all )?do the same|(?:tell|telling|recommend|suggest|"
                r"beg|urge) you to do the same)\b"),
@@ -559,7 +565,9 @@ def _denied_belief(text: str) -> _Cue | None:
     # rising"), unless it is the object of an opening gerund ("highlighting your textbook doesn't help").
     for index, word in enumerate(subject[1:], start=1):
         before = subject[index - 1]
-        if word in _DETERMINERS and not before.endswith("ing") and before not in _PREPOSITIONS:
+        # "reading 50 books a year won't make you smarter": "a year" is a rate, not a new clause.
+        rate = word in {"a", "an"} and index + 1 < len(subject) and subject[index + 1] in _UNIT_WORDS
+        if word in _DETERMINERS and not before.endswith("ing") and before not in _PREPOSITIONS and not rate:
             return None
     # "Pediatric dentists never give their own kids this" holds back what it is about: a reveal.
     if _WITHHELD_END_RE.search(clause):
@@ -1086,6 +1094,8 @@ _CURIOSITY_RES = (
                r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
     re.compile(r"^(?:this|that|here's what|this is what) (?:actually |really )?happens (?:when|if|after|to)\b"
                ),
+    re.compile(r"\byou (?:probably |definitely |totally |all |never |completely )?(?:missed|overlooked|never noticed|"
+               r"didn't notice|didn't catch|never caught|never saw|walked past)\b"),
     re.compile(r"\b(?:doesn't|don't|won't|never|didn't|will never) (?:advertise|mention|publici[sz]e|talk about|"
                r"disclose|admit|share)\b"),
     re.compile(r"\b(?:didn't|did not|never) (?:know|knew)\b|\bhad no idea\b"
