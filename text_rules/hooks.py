@@ -136,7 +136,7 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                "best" (not inside a name: "best friend", "best man"), "worst", "greatest",
                "perfect", "ultimate", a superlative after "the" ("the creamiest hummus", "the single
                most effective …"), "… ever", "all-time", "of all time", "in the world", "the most",
-               "the only" (not "the only one who …", a person in a scene), "the #1", "number one",
+               "the only" (not "the only one / sibling who …", a person in a scene), "the #1", "number one",
                "nothing beats", "no (laptop under $1000) comes close", "no one … like", "better
                … than", "more … than", "outperforms", "who needs …", "guaranteed", "game changer",
                "must-have", "worth every (single) penny / the hype", "pays for itself", "will ruin
@@ -166,7 +166,8 @@ fallback), names the most probable type if it is not statement and its probabili
 FALLBACK_MIN_PROBABILITY (0.85). Its cue is the word or word pair of the hook that speaks most for
 that type over the others (plain function words are never the cue). A format title the guide
 settles as a statement ("what I …", "what's in my …", "grwm", "rate my", "vs", "… with me", "watch
-me …", "this is your sign", "POV: …", "routine", "haul") is left a statement. It is deterministic.
+me …", "this is your sign", "POV: …", "routine", "haul", the "Nobody: / Me:" meme, "iykyk") is left
+a statement. It is deterministic.
 
 When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
   1. contrarian: a debunk or objection is the point, even with a number, a question or a story
@@ -631,10 +632,11 @@ _LIST_NOUN_WINDOW = 4
 
 
 def _is_plural(word: str) -> bool:
+    # "bookz", "thingz": a plural spelled casually.
     return (
         len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
         and word not in _NOT_PLURAL
-    )
+    ) or (len(word) >= 5 and word.endswith("z") and not word.endswith("zz"))
 
 
 def _number_list(text: str) -> _Cue | None:
@@ -1230,7 +1232,8 @@ _BOLD_CLAIM_RES = (
                r"before|wishes|regards|seller|sellers)\b)|worst|greatest|ultimate|perfect)\b"),
     re.compile(r"#1\b|\bnumber one\b|\bno\. ?1\b"),
     # "the only one who read the brief" describes a person in a scene, not a claim.
-    re.compile(r"\bthe only\b(?! (?:one|ones|person|people|girl|guy|kid|mom|dad|friend) (?:who|that|in|at|on)\b)"
+    re.compile(r"\bthe only\b(?! (?:one|ones|person|people|girl|guy|kid|mom|dad|friend) (?:who|that|in|at|on)\b"
+               r"| (?:[\w'-]+ ){1,2}who\b)"
                r"|\bonly \w+ (?:you|i) (?:will |'ll )?(?:ever )?need\b"),
     # Nothing else measures up: "no laptop under $1000 comes close", "nothing compares to …".
     re.compile(r"\b(?:nothing|no one|nobody|no other \w+) (?:[\w']+ ){0,3}?"
@@ -1259,6 +1262,8 @@ _BOLD_CLAIM_RES = (
                r"|\b(?:pays?|paid) for itself\b|\bwill thank you\b|\byou'll (?:never|thank me)\b"
                r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
                r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
+               r"|\b(?:insane|unreal|incredible|crazy|amazing|unbeatable|ridiculous|absurd) value\b"
+               r"|\b(?:is|are) (?:a |an )?(?:absolute |total )?(?:steal|bargain)\b"
                r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
                r"|^(?:this|these|that|my) (?:[\w$'-]+ ){1,4}?(?:is|are|was) (?:literally |honestly )?"
                r"the (?:only )?reason (?:i|we|my|our)\b"
@@ -1442,6 +1447,7 @@ _STATEMENT_FORMAT_RE = re.compile(
     r"^(?:what|how much|how many|how long|everything|all) (?:i|we|my|our|i've|we've|i'm|we're)\b"
     r"|^what's (?:in|on|inside) (?:my|our)\b|\bwith me\b|^grwm\b|^get ready with me\b|\bday in (?:the|my) life\b"
     r"|^a (?:day|week|weekend|morning|night) (?:in|at|of|with)\b|^rate my\b|\bvs\.?\b|\bversus\b"
+    r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b"
     r"|\bthis is your sign\b|^watch (?:me|us)\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
 )
 # Function words too plain to show why the fallback chose a type.
