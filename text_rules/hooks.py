@@ -90,7 +90,9 @@ question       asks the viewer something, in question form, with or without "?":
                "do this …", an instruction; a negative opening without its "?" ("can't stop making
                this salad", a first person left out). A question may be addressed first, to a group
                or with a lead-in ("MOMS what time does your toddler go to bed", "runners, do you
-               stretch first", "be honest would you wear this"), if it is then put to "you".
+               stretch first", "be honest would you wear this"), if it is then put to "you"; a
+               fragment with its "?" and a request to answer asks too ("Best beach in Portugal? Let
+               me know below").
 story          a first-person account of something that happened: I / we / my X / our X opening
                the hook (after at most a time phrase: "two years ago I …", "after 8 years of
                teaching I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
@@ -100,8 +102,8 @@ story          a first-person account of something that happened: I / we / my X 
                sister drove …"); an opening past verb whose
                "I" was left out, before an object, a particle or an amount ("got kicked out",
                "finally hit 10k", "lost 15 kg", "been learning French", a habit begun: "started
-               running at 45"); a life event announced
-               ("we're moving to Japan"); "it took me 3 years to …"; "day 47 of", "week 12 of";
+               running at 45"); a life event announced ("we have a new family member",
+               "we're moving to Japan"); "it took me 3 years to …"; "day 47 of", "week 12 of";
                "storytime". No story: an -ed word after "I'm", which describes ("I'm obsessed with
                this"); a first person inside a relative clause ("best $12 I've ever spent");
                knowing or expecting ("I didn't know this …", "I wasn't expecting this ending").
@@ -119,7 +121,7 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                "it's not what you think", "you'll never look at … the same way", "read this before
                / if", "this changed everything", "you don't even know", "hidden in …", "you'll want
                to save this", "there's a reason …", "this happens when …", "sounds fake but …", "the
-               detail you definitely missed", a
+               detail you definitely missed", "the last outfit is my favourite", a
                thing held back behind a condition ("if your dog does this …", "signs your …");
                prompts to keep watching also "don't blink / look away", "at 0:07"; a challenge only
                a few pass ("only 1% of people notice this", "only true 90s kids will remember");
@@ -141,7 +143,7 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                … than", "more … than", "outperforms", "who needs …", "guaranteed", "game changer",
                "must-have", "worth every (single) penny / the hype", "pays for itself", "will ruin
                every other …", "… will thank you", "never going back", intensified praise
-               ("ridiculously good"), "… Period.",
+               ("ridiculously good"), "insane value", "viral for a reason", "… Period.",
                "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
                "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
                "you need to try this", "a budget that actually works", "y'all are sleeping on …",
@@ -809,7 +811,16 @@ _ADDRESSED_RE = re.compile(
 _PUT_TO_VIEWER_RE = re.compile(r"\b(?:you|your|y'all|yours|we|us)\b")
 
 
+# A fragment with its "?" and then a request to answer asks the viewer: "Best beach in Portugal? Let me know".
+_ANSWER_REQUEST_RE = re.compile(
+    r"\?\s*(?P<cue>let me know|tell me|comment|drop (?:it|them|yours|your|a|an)|sound off|thoughts|answer|reply|vote)\b"
+)
+
+
 def _question(text: str) -> _Cue | None:
+    request = _ANSWER_REQUEST_RE.search(text)
+    if request:
+        return _Cue(request.start("cue"), request.end("cue"))
     addressed = _ADDRESSED_RE.match(text)
     if addressed:
         rest = text[addressed.end():]
@@ -913,7 +924,9 @@ _JOURNEY_RE = re.compile(r"^(?P<cue>(?:day|week|month|year)\s+\d+\s+of)\b")
 # A life event announced as it happens: "we're moving to Japan", "I'm pregnant".
 _LIFE_EVENT_RE = re.compile(
     r"^(?:big news\W*)?(?P<cue>(?:i'm|we're|i am|we are) (?:officially |finally )?(?:moving|leaving|quitting|retiring|"
-    r"pregnant|engaged|expecting|getting (?:married|divorced)|having a baby))\b"
+    r"pregnant|engaged|expecting|getting (?:married|divorced)|having a baby)"
+    r"|(?:i|we) (?:officially |finally )?(?:have|got) a new (?:family member|puppy|kitten|dog|cat|baby|addition|"
+    r"roommate|home|house|job))\b"
 )
 # "It took me 3 years to figure this out": a time it took the narrator.
 _TOOK_ME_RE = re.compile(r"^(?P<cue>(?:it|this|that) (?:only )?took (?:me|us))\b")
@@ -1073,7 +1086,8 @@ _CURIOSITY_RES = (
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
     re.compile(r"\b(?:watch|stay|stick around|wait) (?:till|until|til|to) the end\b"),
     re.compile(r"\bdon'?t (?:skip|scroll|miss|leave|go anywhere)\b|\bkeep watching\b|\b(?:the|this|that) ending\b"),
-    re.compile(r"\b(?:the )?last one\b|\bplot twist\b"),
+    re.compile(r"\b(?:the )?last one\b|\bplot twist\b"
+               r"|\bthe (?:last|final) [\w'-]+ (?:is|was|will|made|got|broke|had|killed|wins?|takes?)\b"),
     re.compile(r"\b(?:never|haven't|not) heard of\b|\b(?:did not|didn't|never) expect(?:ed)? (?:this|that)\b"),
     re.compile(r"\bwhat (?:actually |really )?(?:happened|happens) (?:next|when|if|to|after)\b|\bwatch what happens\b"),
     re.compile(
@@ -1263,6 +1277,7 @@ _BOLD_CLAIM_RES = (
                r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
                r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
                r"|\b(?:insane|unreal|incredible|crazy|amazing|unbeatable|ridiculous|absurd) value\b"
+               r"|\b(?:viral|famous|popular|sold out|hyped|trending|sells out|a bestseller) for a (?:good )?reason\b"
                r"|\b(?:is|are) (?:a |an )?(?:absolute |total )?(?:steal|bargain)\b"
                r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
                r"|^(?:this|these|that|my) (?:[\w$'-]+ ){1,4}?(?:is|are|was) (?:literally |honestly )?"
