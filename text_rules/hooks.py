@@ -46,7 +46,8 @@ contrarian     pushes against a common belief, advice or habit:
                  such thing as …", "… isn't for everyone";
                - the words of a debunk: "myth", "lies about", "lied to", "sorry but", "overrated",
                  "overhyped", "gimmick", "just marketing", "save your money", "think again", "is not
-                 it", "not worth the hype",
+                 it", "not worth the hype", "costing you more than you think", scare quotes around
+                 what a thing is said to be ("your 'cheap' flights"; not a name: "the 'clean girl' bun"),
                  "is a scam" (also asked: "is protein powder a scam?"), "a waste of money", "is
                  wrong", "the wrong way", "you've (I've) been … wrong", "is made up", "useless",
                  "unpopular opinion", "hot take", "hear me out", "controversial", "normalize …",
@@ -139,7 +140,7 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                "perfect", "ultimate", a superlative after "the" ("the creamiest hummus", "the single
                most effective …"), "… ever", "all-time", "of all time", "in the world", "the most",
                "the only" (not "the only one / sibling who …", a person in a scene), "the #1", "number one",
-               "nothing beats", "no (laptop under $1000) comes close", "no one … like", "better
+               "nothing beats", "no (laptop under $1000) comes close", "no one / no pan … like", "better
                … than", "more … than", "outperforms", "who needs …", "guaranteed", "game changer",
                "must-have", "worth every (single) penny / the hype", "pays for itself", "will ruin
                every other …", "… will thank you", "never going back", intensified praise
@@ -486,6 +487,12 @@ _CONTRARIAN_PHRASE_RES = (
     # Asking the viewer to give a habit up: "I'm begging you to stop using dish soap on cast iron".
     re.compile(r"\b(?P<cue>(?:beg(?:ging)?|ask(?:ing)?|tell(?:ing)?|urg(?:e|ing)|need|want|warn(?:ing)?|remind(?:ing)?)"
                r" you (?:to (?:stop|quit|never|ditch)|not to))\b"),
+    # Scare quotes around what a thing is said to be: "your 'cheap' flights are costing you more".
+    re.compile(r"(?:^|\b(?:your|the|these|those|that|this|my|all|so-called)\s)(?P<cue>['\"“](?:[\w-]+ )?(?:cheap|healthy|natural|clean|safe|free|smart|affordable|easy|simple|expert|organic|"
+               r"non-toxic|luxury|premium|essentials?|must-haves?|low-fat|sugar-free|diet|productive|hacks?|rules?|tips?|"
+               r"advice|good|superfoods?|detox|savings|deals?|bargains?|budget|self-care|wellness|fixes?|cures?)"
+               r"['\"”])\s+\w+"
+               r"|\b(?P<cue2>cost(?:s|ing)? you (?:way |so much |far )?more than you (?:think|realize|realise))\b"),
     # Advice named and called harmful: "the 'eat less move more' advice is failing you".
     re.compile(r"\b(?:advice|rules?|tips?|trends?|hacks?|methods?|approach|mindset|diets?|wisdom)"
                r"(?: [\w'-]+){0,2}? (?:is|are) (?:failing|hurting|ruining|lying to|keeping|holding|sabotaging|"
@@ -1169,6 +1176,7 @@ _REVEAL_VERBS = frozenset({
     "prefers", "need", "needs", "trust", "trusts", "carry", "carries", "practice", "practise", "practices",
     "put", "puts", "check", "checks",
     "cook", "cooks", "spend", "spends", "save", "saves", "invest", "invests", "feed", "feeds", "give", "gives",
+    "should", "must", "shouldn't", "needs", "need",
 })
 _REVEAL_HEADS = frozenset({"the", "this", "that"})
 # A judgement noun or a rank makes the title a claim ("the #1 mistake new investors make", bold_claim).
@@ -1213,7 +1221,7 @@ def _reveal_title(text: str) -> _Cue | None:
         if any(w in _REVEAL_SUBJECT_NOT or w in _REVEAL_NOT_THINGS or w.endswith("est") for w in middle):
             return None
         group = middle[-1]
-        every = len(middle) >= 3 and middle[-2] in {"every", "each", "any", "most", "all"}
+        every = len(middle) >= 3 and any(w in {"every", "each", "any", "most", "all"} for w in middle[1:-1])
         if group.endswith("'s") or not (every or _is_plural(group) or group in _GROUP_NOUNS
                                         or group.endswith(("ers", "ists"))):
             continue
@@ -1255,7 +1263,9 @@ _BOLD_CLAIM_RES = (
                r"|\bno (?:[\w$£€',.-]+ ){1,5}?(?:even |ever |really )?"
                r"(?:comes? (?:even |anywhere )?close|compares?|beats?|"
                r"can (?:beat|touch|compete|match|compare))\b"
-               r"|\bbeats\b|\bbetter than\b|\b(?:can't|cannot|won't) be beat(?:en)?\b"),
+               r"|\bbeats\b|\bbetter than\b|\b(?:can't|cannot|won't) be beat(?:en)?\b"
+               r"|^no (?!(?:one|way|matter|need|more|longer|time|idea|thanks|sugar|makeup|filter)\b)[\w'-]+ "
+               r"(?:[\w'-]+ ){0,4}?like\b"),
     re.compile(r"\byou need (?:this|these|one)\b|\bdon't sleep on\b|\bguarantee[ds]?\b|\bgame[- ]?changers?\b"
                r"|\bmust[- ]haves?\b|\bholy grail\b"),
     re.compile(r"\blife[- ]?changing\b|\bchanged my \w+(?: \w+)? forever\b|\breplaced my\b"
