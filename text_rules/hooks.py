@@ -488,9 +488,10 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?P<cue>(?:beg(?:ging)?|ask(?:ing)?|tell(?:ing)?|urg(?:e|ing)|need|want|warn(?:ing)?|remind(?:ing)?)"
                r" you (?:to (?:stop|quit|never|ditch)|not to))\b"),
     # Scare quotes around what a thing is said to be: "your 'cheap' flights are costing you more".
-    re.compile(r"(?:^|\b(?:your|the|these|those|that|this|my|all|so-called)\s)(?P<cue>['\"“](?:[\w-]+ )?(?:cheap|healthy|natural|clean|safe|free|smart|affordable|easy|simple|expert|organic|"
-               r"non-toxic|luxury|premium|essentials?|must-haves?|low-fat|sugar-free|diet|productive|hacks?|rules?|tips?|"
-               r"advice|good|superfoods?|detox|savings|deals?|bargains?|budget|self-care|wellness|fixes?|cures?)"
+    re.compile(r"(?:^|\b(?:your|the|these|those|that|this|my|all|so-called)\s)(?P<cue>['\"“](?:[\w-]+ )?"
+               r"(?:cheap|healthy|natural|clean|safe|free|smart|affordable|easy|simple|expert|organic|"
+               r"non-toxic|luxury|premium|essentials?|must-haves?|low-fat|sugar-free|diet|productive|hacks?|rules?|"
+               r"tips?|advice|good|superfoods?|detox|savings|deals?|bargains?|budget|self-care|wellness|fixes?|cures?)"
                r"['\"”])\s+\w+"
                r"|\b(?P<cue2>cost(?:s|ing)? you (?:way |so much |far )?more than you (?:think|realize|realise))\b"),
     # Advice named and called harmful: "the 'eat less move more' advice is failing you".
