@@ -32,7 +32,8 @@ contrarian     pushes against a common belief, advice or habit:
                  think X. they don't", "… I disagree"), a craze deflated ("everyone's obsessed with X
                  but it's just …"), a belief "still" held ("why do people still think …"), a habit (a
                  gerund) judged harmful ("highlighting your textbook is the worst way to study",
-                 "sleeping in makeup is ruining your skin"), a common method ranked last ("flashcards
+                 "sleeping in makeup is ruining your skin"), "why you shouldn't …", a common method
+                 ranked last ("flashcards
                  are the least effective way to learn"), advice that "is failing you", "doing
                  nothing for you", a request to give it up ("I'm begging you to stop …", "… and you
                  should do the same");
@@ -119,7 +120,8 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                "you've never heard of", "didn't expect this", "the secret", "the hidden",
                "little-known", "this is why / what", "here's what / why / how much", "what …
                won't tell / teach you", "will surprise you", "I didn't know", "I wish I knew",
-               "it's not what you think", "you'll never look at … the same way", "read this before
+               "it's not what (where, who …) you think", "you've never seen …", "you'll never look
+               at … the same way", "read this before
                / if", "this changed everything", "you don't even know", "hidden in …", "you'll want
                to save this", "there's a reason …", "this happens when …", "sounds fake but …", "the
                detail you definitely missed", "the last outfit is my favourite", a
@@ -476,7 +478,7 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
-               r"not necessarily|wrong|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
+               r"not necessarily|wrong(?! answers)|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
                r"pointless|useless|bad idea|big mistake|please don't|don't|not exactly|not quite|not so fast|"
                r"think again|yeah no|lol no|hard no|skip it|don't bother|save your money)\b)"),
     # A craze named, then deflated: "everyone's obsessed with matcha but it's just grass water".
@@ -518,7 +520,7 @@ _CONTRARIAN_PHRASE_RES = (
     # too long), answered no: "… ? they're not".
     re.compile(r"\b(?P<cue>still (?:think|thinks|believe|believes|fall for|falls for|buy into|buys into))\b"
                r"|(?P<cue3>[\w']+\?\s*(?:they're not|they aren't|it's not|it isn't|it doesn't|they don't|"
-               r"that's not true|not true|wrong|false|spoiler: no|short answer: no))"),
+               r"that's not true|not true|wrong(?! answers)|false|spoiler: no|short answer: no))"),
     # A habit (a gerund) judged as harmful: "highlighting your textbook is the worst way to study",
     # "sleeping in makeup is ruining your skin".
     re.compile(r"^(?P<cue>(?:[\w'-]+ )?[\w']+ing (?:[\w'$-]+ ){0,4}?(?:is|are) (?:literally |actually |probably "
@@ -527,6 +529,9 @@ _CONTRARIAN_PHRASE_RES = (
                r"damaging|wrecking|destroying|aging|making (?:it|things|you|your \w+) worse|doing nothing|"
                r"not (?:helping|working|doing|necessary|needed|healthy|safe)|dangerous|harmful|toxic|overkill|"
                r"unnecessary|pointless|useless|bad for (?:you|your)|holding you back|costing you))\b"),
+    # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
+    re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
+               r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
     # A common method ranked last: "flashcards are the least effective way to learn a language".
     re.compile(r"\b(?P<cue>(?:is|are) (?:literally |actually |probably |honestly )?(?:the|a) (?:least (?:effective|"
                r"efficient|useful)|worst|wrong|slowest|dumbest|most expensive|most overrated|most inefficient) "
@@ -1129,7 +1134,8 @@ _CURIOSITY_RES = (
     re.compile(r"\b(?:never|won't|will never) (?:[\w']+ ){1,5}the same (?:way )?again\b"
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
-    re.compile(r"\bnot what you (?:think|expect)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
+    re.compile(r"\bnot (?:what|where|who|how|why|when) you(?:'d)? (?:think|expect)\b"
+               r"|\b(?:you've|you have|you) never (?:seen|heard|tried|tasted|noticed|met)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
     re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b"
                r"|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
