@@ -478,8 +478,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"(?P<cue>\byou(?:'re| are) not [\w' ]{1,30}?)[,;.–—-]+\s*(?:you|it|your|that|they|it's)\b"),
     # A question answered no: "is breakfast really that important? no."
     re.compile(r"(?P<cue>[\w']+\?\s*(?:[\w']+[,:]?\s+){0,2}?(?:no|nope|nah|not really|not at all|absolutely not|"
-               r"not necessarily|wrong(?! answers)|false|stop|myth|unnecessary|overkill|not needed|not necessary|overrated|"
-               r"pointless|useless|bad idea|big mistake|please don't|don't|not exactly|not quite|not so fast|"
+               r"not necessarily|wrong(?! answers)|false|stop|myth|unnecessary|overkill|not needed|not necessary|"
+               r"overrated|pointless|useless|bad idea|big mistake|please don't|don't|not exactly|not quite|not so fast|"
                r"think again|yeah no|lol no|hard no|skip it|don't bother|save your money)\b)"),
     # A craze named, then deflated: "everyone's obsessed with matcha but it's just grass water".
     re.compile(r"^(?:everyone|everybody|people|the internet|tiktok|instagram|influencers)(?:'s| is| are)? (?:so )?"
@@ -1135,7 +1135,8 @@ _CURIOSITY_RES = (
                r"|\bnever (?:[\w']+ ){1,5}the same way\b"),
     re.compile(r"\b(?:want|need|have|got) to see this\b|\bthe (?:real |true )?story behind\b"),
     re.compile(r"\bnot (?:what|where|who|how|why|when) you(?:'d)? (?:think|expect)\b"
-               r"|\b(?:you've|you have|you) never (?:seen|heard|tried|tasted|noticed|met)\b|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
+               r"|\b(?:you've|you have|you) never (?:seen|heard|tried|tasted|noticed|met)\b"
+               r"|\byou need to (?:hear|see|know)\b|\bneed to know\b"),
     re.compile(r"^swipe (?:for|to see|to the end)\b|(?:^|[,.!:]\s*)watch this\b"
                r"|\b(?:read|watch|see) this (?:before|if|when)\b|\bwhat if i told you\b"
                r"|\bthis (?:changed|changes)\b|\bchange[sd]? everything\b"),
