@@ -35,7 +35,8 @@ contrarian     pushes against a common belief, advice or habit:
                  "sleeping in makeup is ruining your skin"), "why you shouldn't …", a common method
                  ranked last ("flashcards
                  are the least effective way to learn"), advice that "is failing you", "doing
-                 nothing for you", a request to give it up ("I'm begging you to stop …", "… and you
+                 nothing for you", a belief found out to be plainer ("POV: you find out protein bars
+                 are basically candy bars"), a request to give it up ("I'm begging you to stop …", "… and you
                  should do the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
@@ -171,7 +172,8 @@ fallback), names the most probable type if it is not statement and its probabili
 FALLBACK_MIN_PROBABILITY (0.85). Its cue is the word or word pair of the hook that speaks most for
 that type over the others (plain function words are never the cue). A format title the guide
 settles as a statement ("what I …", "what's in my …", "grwm", "rate my", "vs", "… with me", "watch
-me …", "this is your sign", "POV: …", "routine", "haul", the "Nobody: / Me:" meme, "iykyk") is left
+me …", "this is your sign", "POV: …", "routine", "haul", the "Nobody: / Me:" and "when I tell you"
+memes, "iykyk") is left
 a statement. It is deterministic.
 
 When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
@@ -529,6 +531,10 @@ _CONTRARIAN_PHRASE_RES = (
                r"damaging|wrecking|destroying|aging|making (?:it|things|you|your \w+) worse|doing nothing|"
                r"not (?:helping|working|doing|necessary|needed|healthy|safe)|dangerous|harmful|toxic|overkill|"
                r"unnecessary|pointless|useless|bad for (?:you|your)|holding you back|costing you))\b"),
+    # A belief found out to be something plainer: "POV: you find out protein bars are basically candy bars".
+    re.compile(r"\b(?P<cue>(?:find|found|finding|learn|learned|learnt|realise|realize|realised|realized) out (?:that )?"
+               r"[\w' -]{2,40}? (?:is|are|was|were) (?:just|basically|literally|actually|only|secretly|really) "
+               r"[\w'-]+)"),
     # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
     re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
                r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
@@ -1480,7 +1486,7 @@ _STATEMENT_FORMAT_RE = re.compile(
     r"^(?:what|how much|how many|how long|everything|all) (?:i|we|my|our|i've|we've|i'm|we're)\b"
     r"|^what's (?:in|on|inside) (?:my|our)\b|\bwith me\b|^grwm\b|^get ready with me\b|\bday in (?:the|my) life\b"
     r"|^a (?:day|week|weekend|morning|night) (?:in|at|of|with)\b|^rate my\b|\bvs\.?\b|\bversus\b"
-    r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b"
+    r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b|^when i tell you\b"
     r"|\bthis is your sign\b|^watch (?:me|us)\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
 )
 # Function words too plain to show why the fallback chose a type.
