@@ -1190,7 +1190,7 @@ _REVEAL_VERBS = frozenset({
     "prefers", "need", "needs", "trust", "trusts", "carry", "carries", "practice", "practise", "practices",
     "put", "puts", "check", "checks",
     "cook", "cooks", "spend", "spends", "save", "saves", "invest", "invests", "feed", "feeds", "give", "gives",
-    "should", "must", "shouldn't", "needs", "need",
+    "should", "must", "shouldn't",
 })
 _REVEAL_HEADS = frozenset({"the", "this", "that"})
 # A judgement noun or a rank makes the title a claim ("the #1 mistake new investors make", bold_claim).
@@ -1301,6 +1301,8 @@ _BOLD_CLAIM_RES = (
                r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
                r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
                r"|\b(?:insane|unreal|incredible|crazy|amazing|unbeatable|ridiculous|absurd) value\b"
+               r"|\byou(?:'re going to| are going to|'ll| will) (?:literally |absolutely )?(?:love|thank me for|"
+               r"never regret) (?:this|these)\b"
                r"|\b(?:viral|famous|popular|sold out|hyped|trending|sells out|a bestseller) for a (?:good )?reason\b"
                r"|\b(?:is|are) (?:a |an )?(?:absolute |total )?(?:steal|bargain)\b"
                r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
@@ -1486,7 +1488,8 @@ _STATEMENT_FORMAT_RE = re.compile(
     r"^(?:what|how much|how many|how long|everything|all) (?:i|we|my|our|i've|we've|i'm|we're)\b"
     r"|^what's (?:in|on|inside) (?:my|our)\b|\bwith me\b|^grwm\b|^get ready with me\b|\bday in (?:the|my) life\b"
     r"|^a (?:day|week|weekend|morning|night) (?:in|at|of|with)\b|^rate my\b|\bvs\.?\b|\bversus\b"
-    r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b|^when i tell you\b"
+    r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b|^when i tell you\b|^what an? \w+\W*$"
+    r"|^(?:don't|do not) forget\b"
     r"|\bthis is your sign\b|^watch (?:me|us)\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
 )
 # Function words too plain to show why the fallback chose a type.
