@@ -65,12 +65,13 @@ number_list    a countable list that opens the hook: after at most three openers
                list: years ("2019 vs 2024"), prices ("$40 dinner"), amounts ("lost 12 kg", "100k"),
                times ("5am"), durations ("30 days of …", "2 weeks in Japan"), measures ("4
                ingredient pancakes"), a family ("my 3 kids vs one bathroom"), and "one thing".
-how_to         a method: "how to" anywhere (but "does anyone know how to …" asks and "my son taught
-               me how to …" tells), an opening "how
+how_to         a method: "how to" anywhere (but "does anyone know how to …" and "who taught you how
+               to …" ask and "my son taught me how to …" tells), an opening "how
                I / how we", "here's (exactly) how", "this is how to", "show you how", "step by
                step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
                whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
-               "a simple trick to", "the trick to …ing", "with this simple method", "show you my
+               "a simple trick to", "the trick to …ing", "the hack I use to …", "with this simple
+               method", "show you my
                system", "pro tip", "life hack", "a thread on how I …", "do this / try this"
                opening a clause, "follow these steps", "what to say / do / pack when …", "where /
                when to …", "tips for", "in 3 (easy) steps", "roadmap / blueprint / cheat sheet /
@@ -690,7 +691,7 @@ _HOW_TO_STRONG_RES = (
     # "does anyone know how to …" asks; "learn how to …" and "let me show you how to …" teach.
     # … and "my son taught me how to play Minecraft" tells.
     re.compile(r"(?<!know )(?<!explain )(?<!tell me )(?<!remember )(?<!taught me )(?<!taught us )(?<!learned )"
-               r"(?<!learnt )\bhow to\b"),
+               r"(?<!learnt )(?<!taught you )(?<!teach you )(?<!you learn )(?<!you know )\bhow to\b"),
     re.compile(r"^how (?:i|we)\b"),
     # "this is how we do Christmas morning" shows a moment, "here's how we …" a method.
     re.compile(r"\b(?:here'?s|here is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
@@ -719,6 +720,8 @@ _HOW_TO_WEAK_RES = (
         r"cheapest|better|lazy|only) ways? to\b"
         r"|\b(?:a|one|this|my) (?:simple |easy |quick |clever |genius |little )?(?:trick|hack|method|technique) to \w+"
         r"|\bthe (?:trick|hack|method|technique|formula|key) (?:to|for) \w+ing\b"
+        r"|\bthe (?:trick|hack|method|technique|system|routine|formula|app|tool|rule) (?:i|we) (?:use|used|follow) "
+        r"(?:to|for|when)\b"
         r"|\bwith this (?:simple |easy |quick |one )?(?:method|trick|hack|technique|routine|system)\b"
     ),
     re.compile(r"(?:^|[,.!:]\s*)(?:do|try) this\b|^follow along\b|\bfollow along (?:as|while|with)\b"
@@ -1344,7 +1347,8 @@ _BOLD_CLAIM_RES = (
 # reaches everything or a word of praise.
 _JUDGED_THING_RE = re.compile(
     r"^(?:this|these|that|those|my new|the new) (?!is\b|was\b|are\b|one\b|time\b|year\b|week\b|month\b)"
-    r"(?:[\w$£€'-]+ ){0,4}?(?P<cue>(?:[\w'-]+ )(?:literally |basically |actually |honestly |just )?"
+    r"(?:(?!but\b)[\w$£€'-]+ ){0,8}?(?P<cue>(?:[\w'-]+ )(?:literally |basically |actually |honestly |just )?"
+    r"(?:(?:in|with|on|into|for|through|under|to) )?"
     r"(?:every(?:thing| single| \w+)?|all (?:day|night|skin|hair|body|ages|levels|budgets|seasons)|any \w+))\b"
     r"|^(?:this|these|that|those|my new|the new) (?!is\b|was\b|are\b|one\b)(?:[\w$£€'-]+ ){1,4}?"
     r"(?P<praise>(?:is|are|was|were|tastes?|tasted|looks?|feels?|works?|sounds?|smells?) (?:so |literally |actually "
