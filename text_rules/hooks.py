@@ -27,17 +27,17 @@ contrarian     pushes against a common belief, advice or habit:
                  sleep on …" praises, "stop what you're doing" only asks for attention, "quit my job"
                  is a story whose "I" was left out, and "never thought I'd …" is a first person too;
                - a common habit or belief called wrong without "stop": a habit done "too often / too
-                 much / too hard …" ("you're washing your dog way too often"), "most people / everyone
-                 … wrong", a belief reported and then denied ("everyone says X. they're wrong", "people
-                 think X. they don't", "… I disagree"), a craze deflated ("everyone's obsessed with X
-                 but it's just …"), a belief "still" held ("why do people still think …"), a habit (a
-                 gerund) judged harmful ("highlighting your textbook is the worst way to study",
-                 "sleeping in makeup is ruining your skin"), "why you shouldn't …", a common method
-                 ranked last ("flashcards
-                 are the least effective way to learn"), advice that "is failing you", "doing
-                 nothing for you", a belief found out to be plainer ("POV: you find out protein bars
-                 are basically candy bars"), a request to give it up ("I'm begging you to stop …", "… and you
-                 should do the same");
+                 much / too hard …" ("you're washing your dog way too often"), "most people /
+                 everyone … wrong", a belief reported and then denied ("everyone says X. they're
+                 wrong", "people think X. they don't", "… I disagree"), a craze deflated ("everyone's
+                 obsessed with X but it's just …"), a belief "still" held ("why do people still think
+                 …"), a habit (a gerund) judged harmful ("highlighting your textbook is the worst way
+                 to study", "sleeping in makeup is ruining your skin"), "why you shouldn't …", a
+                 common method ranked last ("flashcards are the least effective way to learn"),
+                 advice that "is failing you", "doing nothing for you", "… are losing you money", a
+                 belief found out to be plainer ("POV: you find out protein bars are basically candy
+                 bars"), a request to give it up ("I'm begging you to stop …", "… and you should do
+                 the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
@@ -96,7 +96,7 @@ question       asks the viewer something, in question form, with or without "?":
                or with a lead-in ("MOMS what time does your toddler go to bed", "runners, do you
                stretch first", "be honest would you wear this"), if it is then put to "you"; a
                fragment with its "?" and a request to answer asks too ("Best beach in Portugal? Let
-               me know below").
+               me know below"), and so does a rating asked ("Rate this outfit out of 10?").
 story          a first-person account of something that happened: I / we / my X / our X opening
                the hook (after at most a time phrase: "two years ago I …", "after 8 years of
                teaching I …", "the day I …", "why I …") with a past or perfect verb ("I quit", "we
@@ -112,33 +112,31 @@ story          a first-person account of something that happened: I / we / my X 
                this"); a first person inside a relative clause ("best $12 I've ever spent");
                knowing or expecting ("I didn't know this …", "I wasn't expecting this ending").
 curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit / trick …", "one
-               ingredient that …", "nobody tells you / talks about", "the part they leave out",
-               "you won't believe", "you'll never guess", "guess what / which", "what if I told
-               you", prompts to keep watching ("wait for the end", "watch / stay till the end",
-               "wait for his reaction", "don't skip", "keep watching", "watch this", "the last
-               one", "this ending", "you're going to want to see this", "swipe for …"), "what
-               happened next",
+               ingredient that …", "nobody tells you / talks about", "the part they leave out", "you
+               won't believe", "you'll never guess", "guess what / which", "what if I told you",
+               prompts to keep watching ("wait for the end", "watch / stay till the end", "wait for
+               his reaction", "don't skip", "keep watching", "watch this", "the last one", "this
+               ending", "you're going to want to see this", "swipe for …"), "what happened next",
                "what happens when", "the (real) reason", "the truth about", "the story behind",
                "you've never heard of", "didn't expect this", "the secret", "the hidden",
-               "little-known", "this is why / what", "here's what / why / how much", "what …
-               won't tell / teach you", "will surprise you", "I didn't know", "I wish I knew",
-               "it's not what (where, who …) you think", "you've never seen …", "you'll never look
-               at … the same way", "read this before
-               / if", "this changed everything", "you don't even know", "hidden in …", "you'll want
-               to save this", "there's a reason …", "this happens when …", "sounds fake but …", "the
-               detail you definitely missed", "the last outfit is my favourite", a
-               thing held back behind a condition ("if your dog does this …", "signs your …");
-               prompts to keep watching also "don't blink / look away", "at 0:07"; a challenge only
-               a few pass ("only 1% of people notice this", "only true 90s kids will remember");
-               a reveal title about others (about the creator it is a format title, a statement):
-               a thing, a group and what the group does with it ("the bedtime trick pediatric
-               nurses swear by", "the $1 rule rich people use", "the pricing trick every supermarket
-               uses"; not with a rank or "mistake": "the #1 mistake new investors make" is a claim),
-               "what" and a subject that is not the creator, then a verb ("what top CEOs do in the
-               first hour", "what your handwriting says about you", "what $100 of groceries looks
-               like"), a group's habit with its object held back ("dentists never give their kids
-               this"), "… doesn't advertise"; an explanatory title opening with "why" that is not
-               inverted ("why your kid melts down").
+               "little-known", "this is why / what", "here's what / why / how much", "what … won't
+               tell / teach you", "will surprise you", "I didn't know", "I wish I knew", "it's not
+               what (where, who …) you think", "the tab nobody uses", "you've never seen …", "you'll
+               never look at … the same way", "read this before / if", "this changed everything",
+               "you don't even know", "hidden in …", "you'll want to save this", "there's a reason
+               …", "this happens when …", "sounds fake but …", "the detail you definitely missed",
+               "the last outfit is my favourite", a thing held back behind a condition ("if your dog
+               does this …", "signs your …"); prompts to keep watching also "don't blink / look
+               away", "at 0:07"; a challenge only a few pass ("only 1% of people notice this", "only
+               true 90s kids will remember"); a reveal title about others (about the creator it is a
+               format title, a statement): a thing, a group and what the group does with it ("the
+               bedtime trick pediatric nurses swear by", "the $1 rule rich people use", "the pricing
+               trick every supermarket uses"; not with a rank or "mistake": "the #1 mistake new
+               investors make" is a claim), "what" and a subject that is not the creator, then a
+               verb ("what top CEOs do in the first hour", "what your handwriting says about you",
+               "what $100 of groceries looks like"), a group's habit with its object held back
+               ("dentists never give their kids this"), "… doesn't advertise"; an explanatory title
+               opening with "why" that is not inverted ("why your kid melts down").
 bold_claim     an absolute or superlative claim about a thing, or a judgement on a named thing:
                "best" (not inside a name: "best friend", "best man"), "worst", "greatest",
                "perfect", "ultimate", a superlative after "the" ("the creamiest hummus", "the single
@@ -148,7 +146,8 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                … than", "more … than", "outperforms", "who needs …", "guaranteed", "game changer",
                "must-have", "worth every (single) penny / the hype", "pays for itself", "will ruin
                every other …", "… will thank you", "never going back", intensified praise
-               ("ridiculously good"), "insane value", "viral for a reason", "… Period.",
+               ("ridiculously good"), "insane value", "viral for a reason", "a blender that actually
+               crushes ice", "you're going to love this", "… Period.",
                "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
                "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
                "you need to try this", "a budget that actually works", "y'all are sleeping on …",
@@ -536,6 +535,11 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?P<cue>(?:find|found|finding|learn|learned|learnt|realise|realize|realised|realized) out (?:that )?"
                r"[\w' -]{2,40}? (?:is|are|was|were) (?:just|basically|literally|actually|only|secretly|really) "
                r"[\w'-]+)"),
+    # A common thing said to cost the viewer: "savings accounts are losing you money".
+    # (In a relative clause it describes what a list holds: "2 mistakes that are costing you money".)
+    re.compile(r"(?<!that )(?<!which )\b(?P<cue>(?:is|are) (?:secretly |quietly |actually |literally )?"
+               r"(?:losing|costing|wasting|robbing|"
+               r"stealing) you (?:money|time|sleep|gains|hours|thousands|\$?\d+\w*))\b"),
     # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
     re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
                r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
@@ -839,7 +843,14 @@ _ANSWER_REQUEST_RE = re.compile(
 )
 
 
+# A rating or a pick asked of the viewer ("Rate this outfit out of 10?"; without "?" "rate my setup" is a format).
+_RATE_ASKED_RE = re.compile(r"^(?P<cue>(?:rate|pick|choose|name|grade) (?:this|these|the|my|your|one)\b)[^?]*\?")
+
+
 def _question(text: str) -> _Cue | None:
+    rated = _RATE_ASKED_RE.match(text)
+    if rated:
+        return _Cue(rated.start("cue"), rated.end("cue"))
     request = _ANSWER_REQUEST_RE.search(text)
     if request:
         return _Cue(request.start("cue"), request.end("cue"))
@@ -1102,7 +1113,9 @@ _CURIOSITY_RES = (
     # … or what a sum or a thing turns out to be: "what $100 of groceries looks like in 2025".
     re.compile(r"^(?:this is )?what (?!(?:i|we|my|our)\b)[\w$£€' -]{1,30}? "
                r"(?:looks? like|costs?|gets? you|buys? you)\b"),
-    re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"),
+    re.compile(r"\b(?:nobody|no one) (?:tells|told|talks|talked|mentions|warns|warned|knows|explains)\b"
+               r"|\b(?:nobody|no one|hardly anyone|few people) (?:uses|knows about|notices|checks|reads|remembers|"
+               r"tries|orders|visits)\b"),
     re.compile(r"\byou(?: won't| will not|'ll never| will never) believe\b|\byou'll never guess\b|"
                r"\bguess (?:what|which|who|where|how|why|the)\b"),
     re.compile(r"\bwait (?:for it|for the end|till|until|til|to the end)\b"),
@@ -1307,6 +1320,8 @@ _BOLD_CLAIM_RES = (
                r"|\byou(?:'re going to| are going to|'ll| will) (?:literally |absolutely )?(?:love|thank me for|"
                r"never regret) (?:this|these)\b"
                r"|\b(?:viral|famous|popular|sold out|hyped|trending|sells out|a bestseller) for a (?:good )?reason\b"
+               r"|^(?:finally,? )?(?:a|an|the|this|these) (?:[\w$'-]+ ){1,4}?(?:that|which) (?:actually|finally|really|"
+               r"genuinely|truly) (?!(?:i|we|you|my)\b)\w+s?\b"
                r"|\b(?:is|are) (?:a |an )?(?:absolute |total )?(?:steal|bargain)\b"
                r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
                r"|^(?:this|these|that|my) (?:[\w$'-]+ ){1,4}?(?:is|are|was) (?:literally |honestly )?"

@@ -437,3 +437,24 @@ def test_the_learned_fallback_names_a_type_only_when_no_rule_fires_with_a_lower_
     for hook in ["what I pack for a weekend in Vienna", "grwm for my best friend's wedding", "rate my reading nook",
                  "POV: you're the friend with snacks", "watch me fold 40 towels"]:
         assert type_hook(hook) == HookTyping("statement", 0.5, "", "offline"), hook
+
+
+@pytest.mark.parametrize(("hook", "expected_type"), [
+    ("your 'natural' deodorant is doing nothing", "contrarian"),  # scare quotes on a virtue
+    ("the 'butterfly' braid in two minutes", "statement"),  # quotes around a name
+    ("why you shouldn't rinse your oats", "contrarian"),
+    ("checking accounts are costing you money", "contrarian"),
+    ("5 habits that are costing you money", "number_list"),  # inside a list it describes the items
+    ("Hydration apps? Not exactly necessary.", "contrarian"),
+    ("Best ramen in Osaka? Tell me below", "question"),  # a fragment asked, then a request to answer
+    ("Rate this pasta out of 10?", "question"),
+    ("rate my bookshelf", "statement"),  # without "?", a format title
+    ("you've never seen a parrot do this", "curiosity_gap"),
+    ("the museum in Lisbon tourists always skip", "curiosity_gap"),
+    ("the spreadsheet feature nobody uses", "curiosity_gap"),
+    ("a vacuum that actually picks up dog hair", "bold_claim"),
+    ("this lunchbox fits in any backpack", "bold_claim"),
+    ("we have a new family member", "story"),
+])
+def test_more_general_cues_in_fresh_words(hook, expected_type):
+    assert type_hook(hook).type == expected_type, type_hook(hook)
