@@ -36,7 +36,8 @@ contrarian     pushes against a common belief, advice or habit:
                  common method ranked last ("flashcards are the least effective way to learn"),
                  advice that "is failing you", "doing nothing for you", "… are losing you money", a
                  belief found out to be plainer ("POV: you find out protein bars are basically candy
-                 bars"), a request to give it up ("I'm begging you to stop …", "… and you should do
+                 bars"), a habit skipped by a thriving narrator ("I don't meal prep and I'm healthier
+                 than ever"), a request to give it up ("I'm begging you to stop …", "… and you should do
                  the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
@@ -540,6 +541,10 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"(?<!that )(?<!which )\b(?P<cue>(?:is|are) (?:secretly |quietly |actually |literally )?"
                r"(?:losing|costing|wasting|robbing|"
                r"stealing) you (?:money|time|sleep|gains|hours|thousands|\$?\d+\w*))\b"),
+    # A habit the narrator skips, and thrives: "I don't meal prep and I'm healthier than ever".
+    re.compile(r"^(?P<cue>(?:i|we) (?:don't|never|do not|haven't|stopped|quit|gave up|skip|ditched)\b[^.?!]{2,50}?"
+               r"\band (?:i'm|i am|we're|we are|i've|we've|my|our)\b[^.?!]{0,30}?\b(?:\w+er than ever|still|"
+               r"never been|doing fine|better|thriving|fine))\b"),
     # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
     re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
                r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
