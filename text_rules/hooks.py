@@ -37,8 +37,8 @@ contrarian     pushes against a common belief, advice or habit:
                  advice that "is failing you", "doing nothing for you", "… are losing you money", a
                  belief found out to be plainer ("POV: you find out protein bars are basically candy
                  bars"), a habit skipped by a thriving narrator ("I don't meal prep and I'm healthier
-                 than ever"), a request to give it up ("I'm begging you to stop …", "… and you should do
-                 the same");
+                 than ever"), a common thing that "made my spending worse", a request to give it up
+                 ("I'm begging you to stop …", "… and you should do the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
@@ -126,7 +126,8 @@ curiosity_gap  withholds the payoff so the viewer stays: "the one thing / habit 
                never look at … the same way", "read this before / if", "this changed everything",
                "you don't even know", "hidden in …", "you'll want to save this", "there's a reason
                …", "this happens when …", "sounds fake but …", "the detail you definitely missed",
-               "the last outfit is my favourite", a thing held back behind a condition ("if your dog
+               "the last outfit is my favourite", an insider's refusal ("things I'd never buy as a
+               dermatologist"), a thing held back behind a condition ("if your dog
                does this …", "signs your …"); prompts to keep watching also "don't blink / look
                away", "at 0:07"; a challenge only a few pass ("only 1% of people notice this", "only
                true 90s kids will remember"); a reveal title about others (about the creator it is a
@@ -174,7 +175,7 @@ FALLBACK_MIN_PROBABILITY (0.85). Its cue is the word or word pair of the hook th
 that type over the others (plain function words are never the cue). A format title the guide
 settles as a statement ("what I …", "what's in my …", "grwm", "rate my", "vs", "… with me", "watch
 me …", "this is your sign", "POV: …", "routine", "haul", the "Nobody: / Me:" and "when I tell you"
-memes, "iykyk") is left
+memes, "*an action in asterisks*", "iykyk") is left
 a statement. It is deterministic.
 
 When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
@@ -545,6 +546,9 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"^(?P<cue>(?:i|we) (?:don't|never|do not|haven't|stopped|quit|gave up|skip|ditched)\b[^.?!]{2,50}?"
                r"\band (?:i'm|i am|we're|we are|i've|we've|my|our)\b[^.?!]{0,30}?\b(?:\w+er than ever|still|"
                r"never been|doing fine|better|thriving|fine))\b"),
+    # A common thing that made things worse: "budgeting apps made my spending worse".
+    re.compile(r"\b(?P<cue>(?:made|makes|make|is making|are making) (?:my|me|your|you|it|things|everything) "
+               r"(?:[\w'-]+ )?worse)\b"),
     # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
     re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
                r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
@@ -1150,6 +1154,8 @@ _CURIOSITY_RES = (
                r"|\b(?:surprised|shocked) (?:me|us)\b|\bblew my mind\b|\bmind[- ]?blown\b"),
     re.compile(r"^(?:this|that|here's what|this is what) (?:actually |really )?happens (?:when|if|after|to)\b"
                ),
+    # An insider's refusal: "things I'd never buy as a dermatologist", "I'd never fly economy as a pilot".
+    re.compile(r"\b(?:i'd|i would|i will|i'll|we'd) never (?:[\w'-]+ ){1,3}?as an? [\w-]+\b"),
     re.compile(r"\byou (?:probably |definitely |totally |all |never |completely )?(?:missed|overlooked|never noticed|"
                r"didn't notice|didn't catch|never caught|never saw|walked past)\b"),
     re.compile(r"\b(?:doesn't|don't|won't|never|didn't|will never) (?:advertise|mention|publici[sz]e|talk about|"
@@ -1513,7 +1519,7 @@ _STATEMENT_FORMAT_RE = re.compile(
     r"|^what's (?:in|on|inside) (?:my|our)\b|\bwith me\b|^grwm\b|^get ready with me\b|\bday in (?:the|my) life\b"
     r"|^a (?:day|week|weekend|morning|night) (?:in|at|of|with)\b|^rate my\b|\bvs\.?\b|\bversus\b"
     r"|^(?:nobody|no one|me):|\bif you know,? you know\b|\biykyk\b|^when i tell you\b|^what an? \w+\W*$"
-    r"|^(?:don't|do not) forget\b"
+    r"|^(?:don't|do not) forget\b|^\*[^*]+\*"
     r"|\bthis is your sign\b|^watch (?:me|us)\b|\b(?:routine|haul|unboxing|ootd|outfit of the day|vlog|recap|dump)\b"
 )
 # Function words too plain to show why the fallback chose a type.
