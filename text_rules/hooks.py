@@ -29,16 +29,17 @@ contrarian     pushes against a common belief, advice or habit:
                - a common habit or belief called wrong without "stop": a habit done "too often / too
                  much / too hard …" ("you're washing your dog way too often"), "most people /
                  everyone … wrong", a belief reported and then denied ("everyone says X. they're
-                 wrong", "people think X. they don't", "… I disagree"), a craze deflated ("everyone's
-                 obsessed with X but it's just …"), a belief "still" held ("why do people still think
-                 …"), a habit (a gerund) judged harmful ("highlighting your textbook is the worst way
-                 to study", "sleeping in makeup is ruining your skin"), "why you shouldn't …", a
-                 common method ranked last ("flashcards are the least effective way to learn"),
-                 advice that "is failing you", "doing nothing for you", "… are losing you money", a
-                 belief found out to be plainer ("POV: you find out protein bars are basically candy
-                 bars"), a habit skipped by a thriving narrator ("I don't meal prep and I'm healthier
-                 than ever"), a common thing that "made my spending worse", a request to give it up
-                 ("I'm begging you to stop …", "… and you should do the same");
+                 wrong", "people think X. they don't", "… here's why I didn't"), a craze deflated
+                 ("everyone's obsessed with X but it's just …"), a belief "still" held ("why do
+                 people still think …"), a habit (a gerund) judged harmful ("highlighting your
+                 textbook is the worst way to study", "sleeping in makeup is ruining your skin"),
+                 "why you shouldn't …", a common method ranked last ("flashcards are the least
+                 effective way to learn"), advice that "is failing you", "doing nothing for you", "…
+                 are losing you money", a belief found out to be plainer ("POV: you find out protein
+                 bars are basically candy bars"), a habit skipped by a thriving narrator ("I don't
+                 meal prep and I'm healthier than ever"), a common thing that "made my spending
+                 worse", a request to give it up ("I'm begging you to stop …", "… and you should do
+                 the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
@@ -143,24 +144,25 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                "best" (not inside a name: "best friend", "best man"), "worst", "greatest",
                "perfect", "ultimate", a superlative after "the" ("the creamiest hummus", "the single
                most effective …"), "… ever", "all-time", "of all time", "in the world", "the most",
-               "the only" (not "the only one / sibling who …", a person in a scene), "the #1", "number one",
-               "nothing beats", "no (laptop under $1000) comes close", "no one / no pan … like", "better
-               … than", "more … than", "outperforms", "who needs …", "guaranteed", "game changer",
-               "must-have", "worth every (single) penny / the hype", "pays for itself", "will ruin
-               every other …", "… will thank you", "never going back", intensified praise
-               ("ridiculously good"), "insane value", "viral for a reason", "a blender that actually
-               crushes ice", "you're going to love this", "… Period.",
-               "holy grail", "life changing", "underrated", "top tier", "10/10", "not even close",
-               "is peak", "worth every penny", "obsessed with this", "proof that", "you need this",
-               "you need to try this", "a budget that actually works", "y'all are sleeping on …",
-               "every parent needs", "everyone should", "the mistake every beginner makes", "will
-               double / change / save …", "100%", "hands down", and a named thing that did
-               something for the creator or beyond what is usual ("this app replaced my whole team",
-               "this toy kept my toddler busy", "the dog toy that survived my husky", "these leggings
-               passed the squat test", "this pan is the reason I cook"), that reaches everything
-               ("this workout hits every single muscle", "these sneakers go with everything"), that
-               is praised ("this mascara is unreal", "… is a game changer") or that promises never to
-               fail ("this sunscreen doesn't leave a white cast").
+               "the only" (not "the only one / sibling who …", a person in a scene), "the #1",
+               "number one", "nothing beats", "no (laptop under $1000) comes close", "no one / no
+               pan … like", "better … than", "more … than", "outperforms", "who needs …",
+               "guaranteed", "game changer", "must-have", "worth every (single) penny / the hype",
+               "pays for itself", "will ruin every other …", "… will thank you", "never going back",
+               intensified praise ("ridiculously good"), "my favourite … of the year", "insane
+               value", "viral for a reason", "a blender that actually crushes ice", "you're going to
+               love this", "… Period.", "holy grail", "life changing", "underrated", "top tier",
+               "10/10", "not even close", "is peak", "worth every penny", "obsessed with this",
+               "proof that", "you need this", "you need to try this", "a budget that actually
+               works", "y'all are sleeping on …", "every parent needs", "everyone should", "the
+               mistake every beginner makes", "will double / change / save …", "100%", "hands down",
+               and a named thing that did something for the creator or beyond what is usual ("this
+               app replaced my whole team", "this toy kept my toddler busy", "the dog toy that
+               survived my husky", "these leggings passed the squat test", "this pan is the reason I
+               cook"), that reaches everything ("this workout hits every single muscle", "these
+               sneakers go with everything"), that is praised ("this mascara is unreal", "… is a
+               game changer") or that promises never to fail ("this sunscreen doesn't leave a white
+               cast").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling"), including
                the format titles about the creator the guide settles ("what I eat in a day", "grwm
@@ -452,11 +454,13 @@ _CONTRARIAN_PHRASE_RES = (
                r"|\bthink again\b|\b(?:is|are) not it\b|\b(?:isn't|aren't) it(?:[.!]|$)|\bnot the flex\b"
                r"|\b(?:isn't|is not|aren't|are not|not|never) worth (?:it|the (?:hype|money|price|hassle|cost))\b"),
     re.compile(r"\b(?:unpopular|controversial) (?:opinion|take)\b|\bhot take\b|\bhear me out\b"
-               r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|^normali[sz]e\b"),
+               r"|\b(?:might be|may be|is|kinda|a bit|slightly) controversial\b|(?:^|\blet's )normali[sz]e\b"),
     re.compile(r"\bmyths?\b|\blies (?:about|you|we|they)\b|\b(?:lie|lying) (?:to you|about)\b|\bdebunk\w*"
                r"|^sorry,? but\b|\bsorry not sorry\b"),
     # "… is a scam", also asked ("is protein powder a scam?"); "how to spot a scam" is no debunk.
-    re.compile(r"\bover-?(?:rated|hyped)\b|\bgimmicks?\b|\bjust (?:a fad|marketing|hype)\b"
+    # "What's the most overrated spot you've been to?" asks for an opinion; it debunks nothing itself.
+    re.compile(r"^(?!(?:what|which|who|where)\b[^?]*\bmost over-?(?:rated|hyped)\b[^?]*\?)(?:.*?)"
+               r"(?P<cue>\bover-?(?:rated|hyped)\b)|\bgimmicks?\b|\bjust (?:a fad|marketing|hype)\b"
                r"|\b(?:save|don't waste) your (?:money|time)\b"
                r"|\b(?:is|are|it's)\b(?: [\w'-]+){0,3}? (?:a |an )?(?:total |complete )?scam\b"
                r"|\bwaste of (?:money|time)\b"),
@@ -519,6 +523,7 @@ _CONTRARIAN_PHRASE_RES = (
                r"been taught)\b[^?!]*?[.,;:!–—-]\s*(?:but |and )?(?P<cue>(?:they're|they are|that's|it's|this is|"
                r"which is|i say|turns out|actually|honestly)?\s*(?:wrong|not true|false|a lie|a myth|nonsense|bs|"
                r"outdated|i disagree|not quite|nope|no|they don't|it doesn't|it isn't|they aren't|they're not|"
+               r"(?:here's why )?i (?:didn't|won't|don't|never did|refused|said no)|"
                r"it's not|it's a lie|not really|not even close|that's not how|not the case|i don't agree))\b"),
     # An objection told as a question: "why do people still think cats are antisocial?" (a belief held
     # too long), answered no: "… ? they're not".
@@ -1217,7 +1222,7 @@ _REVEAL_VERBS = frozenset({
     "prefers", "need", "needs", "trust", "trusts", "carry", "carries", "practice", "practise", "practices",
     "put", "puts", "check", "checks",
     "cook", "cooks", "spend", "spends", "save", "saves", "invest", "invests", "feed", "feeds", "give", "gives",
-    "should", "must", "shouldn't",
+    "should", "must", "shouldn't", "has", "have", "share", "shares",
 })
 _REVEAL_HEADS = frozenset({"the", "this", "that"})
 # A judgement noun or a rank makes the title a claim ("the #1 mistake new investors make", bold_claim).
@@ -1328,6 +1333,7 @@ _BOLD_CLAIM_RES = (
                r"|\bruin(?:s|ed)? (?:every|all|any) (?:other )?\w+|\bruined \w+ (?:\w+ )?for me\b"
                r"|\bnever going back\b|\bcan't live without\b|\b(?:is|are) (?:a )?must\b"
                r"|\b(?:insane|unreal|incredible|crazy|amazing|unbeatable|ridiculous|absurd) value\b"
+               r"|\bfavou?rite (?:[\w'$-]+ ){1,4}?(?:of the (?:year|decade|summer|season)|of all time|ever)\b"
                r"|\byou(?:'re going to| are going to|'ll| will) (?:literally |absolutely )?(?:love|thank me for|"
                r"never regret) (?:this|these)\b"
                r"|\b(?:viral|famous|popular|sold out|hyped|trending|sells out|a bestseller) for a (?:good )?reason\b"
