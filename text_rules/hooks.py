@@ -27,8 +27,8 @@ contrarian     pushes against a common belief, advice or habit:
                  sleep on …" praises, "stop what you're doing" only asks for attention, "quit my job"
                  is a story whose "I" was left out, and "never thought I'd …" is a first person too;
                - a common habit or belief called wrong without "stop": a habit done "too often / too
-                 much / too hard …" ("you're washing your dog way too often"), "most people /
-                 everyone … wrong", a belief reported and then denied ("everyone says X. they're
+                 much / too hard …" ("you're washing your dog way too often"), "most people (parents
+                 …) / everyone … wrong", a belief reported and then denied ("everyone says X. they're
                  wrong", "people think X. they don't", "… here's why I didn't"), a craze deflated
                  ("everyone's obsessed with X but it's just …"), a belief "still" held ("why do
                  people still think …"), a habit (a gerund) judged harmful ("highlighting your
@@ -38,7 +38,8 @@ contrarian     pushes against a common belief, advice or habit:
                  are losing you money", a belief found out to be plainer ("POV: you find out protein
                  bars are basically candy bars"), a habit skipped by a thriving narrator ("I don't
                  meal prep and I'm healthier than ever"), a common thing that "made my spending
-                 worse", a request to give it up ("I'm begging you to stop …", "… and you should do
+                 worse", a habit defended against a bad name ("skipping the gym for a walk isn't
+                 lazy"), a request to give it up ("I'm begging you to stop …", "… and you should do
                  the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
@@ -68,20 +69,19 @@ number_list    a countable list that opens the hook: after at most three openers
                times ("5am"), durations ("30 days of …", "2 weeks in Japan"), measures ("4
                ingredient pancakes"), a family ("my 3 kids vs one bathroom"), and "one thing".
 how_to         a method: "how to" anywhere (but "does anyone know how to …" and "who taught you how
-               to …" ask and "my son taught me how to …" tells), an opening "how
-               I / how we", "here's (exactly) how", "this is how to", "show you how", "step by
-               step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for" (or a title
-               whose last words are "… recipe"), "the easiest / fastest / right / best / only way to",
-               "a simple trick to", "the trick to …ing", "the hack I use to …", "with this simple
-               method", "show you my
-               system", "pro tip", "life hack", "a thread on how I …", "do this / try this"
-               opening a clause, "follow these steps", "what to say / do / pack when …", "where /
-               when to …", "tips for", "in 3 (easy) steps", "roadmap / blueprint / cheat sheet /
-               crash course / masterclass to …", "X 101", "make / build / grow your own …", "here's
-               my exact process / system …", "follow along as …", a task under its circumstance
-               ("setting up a budget when you're paid weekly", "… for beginners"). "recipe in" is a
-               method only when it points somewhere ("recipe in bio"). "This is how we do Christmas"
-               shows a moment, not a method.
+               to …" ask and "my son taught me how to …" tells), an opening "how I / how we",
+               "here's (exactly) how", "this is how to", "show you how" (not "here's how it went"),
+               "step by step", "N-step", "tutorial", "guide to" / "beginner's guide", "recipe for"
+               (or a title whose last words are "… recipe"), "the easiest / fastest / right / best /
+               only way to", "a simple trick to", "the trick to …ing", "the hack I use to …", "with
+               this simple method", "show you my system", "pro tip", "life hack", "a thread on how I
+               …", "do this / try this" opening a clause, "follow these steps", "what to say / do /
+               pack when …", "where / when to …", "tips for", "in 3 (easy) steps", "roadmap /
+               blueprint / cheat sheet / crash course / masterclass to …", "X 101", "make / build /
+               grow your own …", "here's my exact process / system …", "follow along as …", a task
+               under its circumstance ("setting up a budget when you're paid weekly", "… for
+               beginners"). "recipe in" is a method only when it points somewhere ("recipe in bio").
+               "This is how we do Christmas" shows a moment, not a method.
 question       asks the viewer something, in question form, with or without "?": an inverted
                opening ("would you …", "do you …", "is it …", "can we talk about …"), a question
                word followed by an inversion ("why does …", "what's your …", "how much does …",
@@ -161,8 +161,8 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                survived my husky", "these leggings passed the squat test", "this pan is the reason I
                cook"), that reaches everything ("this workout hits every single muscle", "these
                sneakers go with everything"), that is praised ("this mascara is unreal", "… is a
-               game changer") or that promises never to fail ("this sunscreen doesn't leave a white
-               cast").
+               game changer", "tastes like dessert") or that promises never to fail ("this sunscreen
+               doesn't leave a white cast").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling"), including
                the format titles about the creator the guide settles ("what I eat in a day", "grwm
@@ -513,7 +513,8 @@ _CONTRARIAN_PHRASE_RES = (
     re.compile(r"\b(?P<cue>you(?:'re| are|'ve been| have been)? (?:\w+ )?(?:[\w']+ing|[\w']+) (?:[\w'$-]+ ){0,5}?"
                r"(?:way |far |much |probably |definitely |all )?too (?:often|much|hard|long|early|late|fast|"
                r"frequently|little|soon|many|hot|cold|tight|high|low))\b"
-               r"|\b(?P<cue2>(?:most people|everyone|everybody|we all|people|you all|y'all)(?:'re| are)? "
+               r"|\b(?P<cue2>(?:most (?:people|[\w'-]+s)|many [\w'-]+s|everyone|everybody|we all|people|you all|y'all)"
+               r"(?:'re| are)? "
                r"(?:[\w'$-]+ ){0,6}?wrong)\b"),
     # A belief reported, then denied: "everyone says X. they're wrong", "people think dogs feel guilty.
     # they don't", "they told us to X. not true", "everyone tells you to buy a house, I disagree".
@@ -554,6 +555,10 @@ _CONTRARIAN_PHRASE_RES = (
     # A common thing that made things worse: "budgeting apps made my spending worse".
     re.compile(r"\b(?P<cue>(?:made|makes|make|is making|are making) (?:my|me|your|you|it|things|everything) "
                r"(?:[\w'-]+ )?worse)\b"),
+    # A habit defended against a bad name: "skipping the gym for a walk isn't lazy".
+    re.compile(r"^(?P<cue>(?:[\w'-]+ )?[\w']+ing (?:[\w'$-]+ ){0,6}?(?:isn't|is not|aren't|are not) (?:lazy|bad|"
+               r"cheating|selfish|wrong|weak|failing|giving up|unhealthy|dangerous|a waste|a failure|the enemy|"
+               r"a sin|weird|cringe|embarrassing|rude))\b"),
     # Advice against a habit told as an explanatory title: "why you shouldn't stretch before a run".
     re.compile(r"^(?P<cue>why (?:you|we|parents|people|nobody|no one) (?:really |honestly )?(?:shouldn't|should not|"
                r"should never|should stop|need to stop|don't need|do not need|can stop|must stop))\b"),
@@ -714,7 +719,8 @@ _HOW_TO_STRONG_RES = (
     # "this is how we do Christmas morning" shows a moment, "here's how we …" a method.
     re.compile(r"\b(?:here'?s|here is) (?:exactly |literally |just )?how (?:to|i|we|you|my)\b"
                r"|\bthis is (?:exactly )?how (?:to|you)\b"
-               r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old)\b)"),
+               r"|\bhere'?s how\b(?! (?:much|many|long|often|far|old|it went|it goes|that went|it turned out|"
+               r"it ended)\b)"),
     re.compile(r"\bstep[- ]by[- ]step\b"),
     re.compile(r"\b(?:roadmap|blueprint|cheat ?sheet|crash course|masterclass|playbook) (?:to|for|on)\b"
                r"|\b(?:roadmap|blueprint|cheat ?sheet|crash course|masterclass|playbook)$|\b[\w'-]+ 101\b"),
@@ -1388,7 +1394,9 @@ _JUDGED_THING_RE = re.compile(
     r"phenomenal|next[- ]level|perfection|iconic|legendary|fire|genius|a lifesaver|a dream|a game[- ]changer|"
     r"everything|unmatched|unbeatable|addictive|flawless|undefeated|magic|magical|life[- ]?saving|a must|"
     r"the goat|goated|a cheat code|elite|chef's kiss|a miracle|miraculous|a masterpiece|heaven|heavenly|"
-    r"so good|too good|criminally \w+|unmatched|top notch|a win|a no-brainer|a steal|a bargain))\b"
+    r"so good|too good|criminally \w+|unmatched|top notch|a win|a no-brainer|a steal|a bargain|"
+    r"like (?:dessert|candy|heaven|a dream|clouds?|a cloud|butter|silk|a hug|magic|a spa|the real thing|"
+    r"a million (?:bucks|dollars))))\b"
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
