@@ -27,20 +27,20 @@ contrarian     pushes against a common belief, advice or habit:
                  sleep on …" praises, "stop what you're doing" only asks for attention, "quit my job"
                  is a story whose "I" was left out, and "never thought I'd …" is a first person too;
                - a common habit or belief called wrong without "stop": a habit done "too often / too
-                 much / too hard …" ("you're washing your dog way too often"), "most people (parents
-                 …) / everyone … wrong", a belief reported and then denied ("everyone says X. they're
-                 wrong", "people think X. they don't", "… here's why I didn't"), a craze deflated
-                 ("everyone's obsessed with X but it's just …"), a belief "still" held ("why do
-                 people still think …"), a habit (a gerund) judged harmful ("highlighting your
-                 textbook is the worst way to study", "sleeping in makeup is ruining your skin"),
-                 "why you shouldn't …", a common method ranked last ("flashcards are the least
-                 effective way to learn"), advice that "is failing you", "doing nothing for you", "…
-                 are losing you money", a belief found out to be plainer ("POV: you find out protein
-                 bars are basically candy bars"), a habit skipped by a thriving narrator ("I don't
-                 meal prep and I'm healthier than ever"), a common thing that "made my spending
-                 worse", a habit defended against a bad name ("skipping the gym for a walk isn't
-                 lazy"), a request to give it up ("I'm begging you to stop …", "… and you should do
-                 the same");
+                 much / too hard …" ("you're washing your dog way too often", "you're overpaying for
+                 …"), "most people (parents …) / everyone … wrong", a belief reported and then denied
+                 ("everyone says X. they're wrong", "people think X. they don't", "… here's why I
+                 didn't", "people who say X have never met mine"), a craze deflated ("everyone's
+                 obsessed with X but it's just …"), a belief "still" held ("why do people still think
+                 …"), a habit (a gerund) judged harmful ("highlighting your textbook is the worst way
+                 to study", "sleeping in makeup is ruining your skin"), "why you shouldn't …", a
+                 common method ranked last ("flashcards are the least effective way to learn"),
+                 advice that "is failing you", "doing nothing for you", "… are losing you money", a
+                 belief found out to be plainer ("POV: you find out protein bars are basically candy
+                 bars"), a habit skipped by a thriving narrator ("I don't meal prep and I'm healthier
+                 than ever"), a common thing that "made my spending worse", a habit defended against
+                 a bad name ("skipping the gym for a walk isn't lazy"), a request to give it up ("I'm
+                 begging you to stop …", "… and you should do the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
@@ -161,8 +161,8 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                survived my husky", "these leggings passed the squat test", "this pan is the reason I
                cook"), that reaches everything ("this workout hits every single muscle", "these
                sneakers go with everything"), that is praised ("this mascara is unreal", "… is a
-               game changer", "tastes like dessert") or that promises never to fail ("this sunscreen
-               doesn't leave a white cast").
+               game changer", "tastes like dessert", "sounds like a $300 one") or that promises
+               never to fail ("this sunscreen doesn't leave a white cast").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling"), including
                the format titles about the creator the guide settles ("what I eat in a day", "grwm
@@ -353,7 +353,8 @@ _CASUAL_SPELLINGS = {
     "wont": "won't", "didnt": "didn't", "wasnt": "wasn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
     "couldnt": "couldn't", "havent": "haven't", "hasnt": "hasn't", "im": "i'm", "ive": "i've", "youre": "you're",
     "thats": "that's", "heres": "here's", "theres": "there's", "youll": "you'll", "youve": "you've",
-    "u": "you", "ur": "your", "pls": "please", "plz": "please", "tryna": "trying to", "gonna": "going to",
+    "u": "you", "ur": "your", "ppl": "people", "pls": "please", "plz": "please", "tryna": "trying to",
+    "gonna": "going to",
 }
 _CASUAL_SPELLING_RE = re.compile(r"\b(?:" + "|".join(sorted(_CASUAL_SPELLINGS, key=len, reverse=True)) + r")\b",
                                  re.IGNORECASE)
@@ -555,6 +556,13 @@ _CONTRARIAN_PHRASE_RES = (
     # A common thing that made things worse: "budgeting apps made my spending worse".
     re.compile(r"\b(?P<cue>(?:made|makes|make|is making|are making) (?:my|me|your|you|it|things|everything) "
                r"(?:[\w'-]+ )?worse)\b"),
+    # Paying or doing too much, said to the viewer: "you're overpaying for car insurance".
+    re.compile(r"\b(?P<cue>you(?:'re| are|'ve been| have been)(?: probably| definitely| still| all)? "
+               r"(?:over|under)(?!whelmed|weight)[a-z]{3,}ing)\b"
+    # Those who hold a belief, answered: "people who say cats are aloof have never met mine".
+               r"|\b(?P<cue2>(?:people|anyone|everyone|those|the ones) who (?:say|says|think|thinks|believe|believes|"
+               r"claim|claims)\b[^.?!]{2,50}?\b(?:have never|haven't|are wrong|never met|clearly never|don't know|"
+               r"have clearly never))\b"),
     # A habit defended against a bad name: "skipping the gym for a walk isn't lazy".
     re.compile(r"^(?P<cue>(?:[\w'-]+ )?[\w']+ing (?:[\w'$-]+ ){0,6}?(?:isn't|is not|aren't|are not) (?:lazy|bad|"
                r"cheating|selfish|wrong|weak|failing|giving up|unhealthy|dangerous|a waste|a failure|the enemy|"
@@ -1396,7 +1404,7 @@ _JUDGED_THING_RE = re.compile(
     r"the goat|goated|a cheat code|elite|chef's kiss|a miracle|miraculous|a masterpiece|heaven|heavenly|"
     r"so good|too good|criminally \w+|unmatched|top notch|a win|a no-brainer|a steal|a bargain|"
     r"like (?:dessert|candy|heaven|a dream|clouds?|a cloud|butter|silk|a hug|magic|a spa|the real thing|"
-    r"a million (?:bucks|dollars))))\b"
+    r"a million (?:bucks|dollars)|(?:a |an )?[$£€]\d[\d,]*\w*(?: one)?)))(?!\w)"
 )
 # A superlative after "the" ("the creamiest hummus"); these -est words are no superlative.
 _SUPERLATIVE_RE = re.compile(r"\bthe (?P<cue>\w+(?:iest|est))\b")
