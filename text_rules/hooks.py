@@ -161,8 +161,9 @@ bold_claim     an absolute or superlative claim about a thing, or a judgement on
                survived my husky", "these leggings passed the squat test", "this pan is the reason I
                cook"), that reaches everything ("this workout hits every single muscle", "these
                sneakers go with everything"), that is praised ("this mascara is unreal", "… is a
-               game changer", "tastes like dessert", "sounds like a $300 one") or that promises
-               never to fail ("this sunscreen doesn't leave a white cast").
+               game changer", "tastes like dessert", "sounds like a $300 one"), that lasts ("these
+               earbuds last 40 hours") or that promises never to fail ("this sunscreen doesn't leave
+               a white cast").
 statement      none of the above: a plain description of the reel ("Sunday meal prep with me",
                "outfit of the day", "a day in Porto", "POV: you're the oldest sibling"), including
                the format titles about the creator the guide settles ("what I eat in a day", "grwm
@@ -563,6 +564,9 @@ _CONTRARIAN_PHRASE_RES = (
                r"|\b(?P<cue2>(?:people|anyone|everyone|those|the ones) who (?:say|says|think|thinks|believe|believes|"
                r"claim|claims)\b[^.?!]{2,50}?\b(?:have never|haven't|are wrong|never met|clearly never|don't know|"
                r"have clearly never))\b"),
+    # A habit said to be optional: "ironing is optional", "a night cream isn't necessary".
+    re.compile(r"\b(?P<cue>(?:is|are) (?:totally |completely |honestly )?(?:optional|unnecessary|not necessary|"
+               r"not required)|(?:isn't|aren't) (?:necessary|required|needed))\b"),
     # A habit defended against a bad name: "skipping the gym for a walk isn't lazy".
     re.compile(r"^(?P<cue>(?:[\w'-]+ )?[\w']+ing (?:[\w'$-]+ ){0,6}?(?:isn't|is not|aren't|are not) (?:lazy|bad|"
                r"cheating|selfish|wrong|weak|failing|giving up|unhealthy|dangerous|a waste|a failure|the enemy|"
@@ -1351,7 +1355,8 @@ _BOLD_CLAIM_RES = (
                r"|\byou(?:'re going to| are going to|'ll| will) (?:literally |absolutely )?(?:love|thank me for|"
                r"never regret) (?:this|these)\b"
                r"|\b(?:viral|famous|popular|sold out|hyped|trending|sells out|a bestseller) for a (?:good )?reason\b"
-               r"|^(?:finally,? )?(?:a|an|the|this|these) (?:[\w$'-]+ ){1,4}?(?:that|which) (?:actually|finally|really|"
+               r"|^(?:finally,? )?(?:a|an|the|this|these) (?:[\w$'-]+ ){1,4}?(?:that|which)(?:'s| is)? "
+               r"(?:actually|finally|really|"
                r"genuinely|truly) (?!(?:i|we|you|my)\b)\w+s?\b"
                r"|\b(?:is|are) (?:a |an )?(?:absolute |total )?(?:steal|bargain)\b"
                r"|\bout(?:performs?|performed|lasts?|lasted|shines?|shone|classes?|sells?|sold|smarts?)\b"
@@ -1369,6 +1374,9 @@ _BOLD_CLAIM_RES = (
                r"(?:my|me|our|us|every|all|the whole|\d+|how (?:i|we)|the way (?:i|we)|what (?:i|we))\b"
                r"|^(?:this|these|that|those|my new) (?:[\w$'-]+ ){1,3}?(?:passed|aced|survived|nailed|beat|outlasted|"
                r"withstood|held up (?:to|through)|lasted through) (?:the|a|an|my|every|all|\d+)\b"),
+    # A product's stamina: "these earbuds last 40 hours".
+    re.compile(r"^(?:this|these|my new|the new) (?:[\w$'-]+ ){1,3}?(?:lasts?|lasted|runs?) (?:up to |over |a full "
+               r"|literally )?(?:\d+|all) ?(?:hours?|days?|weeks?|months?|years?|day|night|week)\b"),
     # A product's absolute promise: "this sunscreen doesn't leave a white cast. Period.", "this pan never sticks".
     re.compile(r"^(?:this|these|my new) (?!(?:baby|kid|toddler|dog|cat|puppy|kitten|man|guy|girl|boy|child|teen|"
                r"is|was|one|time|year|week)\b)(?:[\w$'-]+ ){1,3}?(?:never|doesn't|don't|won't|will never|can't|"
