@@ -38,9 +38,10 @@ contrarian     pushes against a common belief, advice or habit:
                  advice that "is failing you", "doing nothing for you", "… are losing you money", a
                  belief found out to be plainer ("POV: you find out protein bars are basically candy
                  bars"), a habit skipped by a thriving narrator ("I don't meal prep and I'm healthier
-                 than ever"), a common thing that "made my spending worse", a habit said to be optional
-                 ("ironing is optional"), a habit defended against a bad name ("skipping the gym for a walk isn't lazy"), a request to give it up ("I'm
-                 begging you to stop …", "… and you should do the same");
+                 than ever"), a common thing that "made my spending worse", a habit said to be
+                 optional ("ironing is optional"), a habit defended against a bad name ("skipping the
+                 gym for a walk isn't lazy"), a request to give it up ("I'm begging you to stop …",
+                 "… and you should do the same");
                - "you don't need / have to" heading the hook or a clause (not "how to stop buying
                  things you don't need"), "nobody needs", "you should stop", "you can ignore",
                  "… and you should too", "not you still …", "you're not too old to …", "can we
