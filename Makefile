@@ -9,7 +9,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/viralspot
 
-.PHONY: run test venv migrate sample-data bench clean
+.PHONY: run test venv migrate sample-data hook-model bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: venv
 	scripts/ensure_postgres.sh
 	scripts/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The hook typing's learned fallback, trained from the labelled dev captions (text_rules/hooks.py).
+hook-model: venv
+	$(PY) scripts/train_hook_fallback.py
 
 sample-data: venv
 	$(PY) scripts/make_sample_data.py

@@ -172,15 +172,16 @@ statement      none of the above: a plain description of the reel ("Sunday meal 
 
 The learned fallback (when no rule fires)
 A hook no rule types is not sent straight to statement: a multinomial Naive Bayes over its words,
-its pairs of neighbouring words and its first word (numbers read as one token), counted once at
-import from the labelled dev captions (tests/data/hooks_dev.csv; without that file there is no
-fallback), names the most probable type if it is not statement and its probability is at least
+its pairs of neighbouring words and its first word (numbers read as one token), names the most probable type if it is not statement and its probability is at least
 FALLBACK_MIN_PROBABILITY (0.85). Its cue is the word or word pair of the hook that speaks most for
 that type over the others (plain function words are never the cue). A format title the guide
 settles as a statement ("what I …", "what's in my …", "grwm", "rate my", "vs", "… with me", "watch
 me …", "this is your sign", "POV: …", "routine", "haul", the "Nobody: / Me:" and "when I tell you"
 memes, "*an action in asterisks*", "iykyk") is left
-a statement. It is deterministic.
+a statement. It is deterministic. Its counts are trained at build time from the labelled dev
+captions (tests/data/hooks_dev.csv) by `make hook-model` into text_rules/data/hook_fallback.json,
+which ships with the code and is read on first use; tests/text_rules/test_hook_typing.py fails when
+the shipped counts are not what the dev captions give, so the two cannot drift apart.
 
 When a hook is two types (HOOK_TYPE_PRECEDENCE: the first that applies wins)
   1. contrarian: a debunk or objection is the point, even with a number, a question or a story
@@ -210,13 +211,15 @@ not a calibrated probability:
 
 from __future__ import annotations
 
-import csv
+import functools
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from text_rules.text import clean_text
 
@@ -1471,10 +1474,10 @@ def type_hook(hook: str) -> HookTyping:
 
 # --- The learned fallback ------------------------------------------------------------------------
 
-# When no rule fires, a multinomial Naive Bayes over the hook's words and word pairs, counted from the
-# labelled dev captions (tests/data/hooks_dev.csv) once at import, may still name a type; it does so
-# only when it is at least FALLBACK_MIN_PROBABILITY sure, else the hook stays a statement.
-DEV_CAPTIONS_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "hooks_dev.csv"
+# When no rule fires, a multinomial Naive Bayes over the hook's words and word pairs may still name a
+# type; it does so only when it is at least FALLBACK_MIN_PROBABILITY sure, else the hook stays a
+# statement. Its counts come from the labelled dev captions, trained at build time (make hook-model).
+FALLBACK_MODEL_FILE = Path(__file__).resolve().parent / "data" / "hook_fallback.json"
 FALLBACK_MIN_PROBABILITY = 0.85
 FALLBACK_CONFIDENCE = 0.55
 _FALLBACK_SMOOTHING = 0.5
@@ -1500,13 +1503,9 @@ def _features(text: str) -> list[_Feature]:
 class _NaiveBayes:
     """Multinomial Naive Bayes (each feature counted once per hook) with additive smoothing; deterministic."""
 
-    def __init__(self, examples: list[tuple[str, str]]) -> None:
-        self.counts: dict[str, Counter[str]] = {name: Counter() for name in HOOK_TYPE_ORDER}
-        self.priors: Counter[str] = Counter()
-        for text, label in examples:
-            if label in self.counts:
-                self.priors[label] += 1
-                self.counts[label].update({feature.name for feature in _features(text)})
+    def __init__(self, priors: dict[str, int], counts: dict[str, dict[str, int]]) -> None:
+        self.priors: Counter[str] = Counter({name: priors.get(name, 0) for name in HOOK_TYPE_ORDER})
+        self.counts: dict[str, Counter[str]] = {name: Counter(counts.get(name, {})) for name in HOOK_TYPE_ORDER}
         self.vocabulary = set().union(*self.counts.values())
         self.totals = {name: sum(counts.values()) for name, counts in self.counts.items()}
         self.examples = sum(self.priors.values())
@@ -1532,15 +1531,29 @@ class _NaiveBayes:
         return self.log_likelihood(label, feature) - sum(others) / len(others)
 
 
-def _train_fallback() -> _NaiveBayes | None:
-    if not DEV_CAPTIONS_FILE.is_file():
+def train_fallback(captions: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The fallback's counts from labelled (caption, type) pairs: JSON-ready, the same for the same captions."""
+    priors: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {name: Counter() for name in HOOK_TYPE_ORDER}
+    for caption, label in captions:
+        label = label.strip()
+        if label in counts:
+            priors[label] += 1
+            # Each feature counted once per hook.
+            counts[label].update({feature.name for feature in _features(_read(extract_hook(caption)).text)})
+    return {
+        "priors": {name: priors[name] for name in HOOK_TYPE_ORDER},
+        "counts": {name: dict(sorted(counts[name].items())) for name in HOOK_TYPE_ORDER},
+    }
+
+
+@functools.cache
+def fallback_model() -> _NaiveBayes | None:
+    """The shipped fallback, read once per process on first use; None (rules only) when the file is absent."""
+    if not FALLBACK_MODEL_FILE.is_file():
         return None
-    with DEV_CAPTIONS_FILE.open(newline="", encoding="utf-8") as handle:
-        examples = [(_read(extract_hook(row["caption"])).text, row["type"].strip()) for row in csv.DictReader(handle)]
-    return _NaiveBayes(examples) if examples else None
-
-
-_FALLBACK = _train_fallback()
+    trained = json.loads(FALLBACK_MODEL_FILE.read_text(encoding="utf-8"))
+    return _NaiveBayes(trained["priors"], trained["counts"]) if sum(trained["priors"].values()) else None
 
 
 # Format titles the guide settles as statements; the fallback leaves them alone ("what I eat in a day",
@@ -1564,20 +1577,21 @@ def _fallback(reading: _Reading) -> HookTyping:
     """A statement, unless the learned fallback is sure of another type; its cue is the hook's most telling word(s)."""
     statement = HookTyping("statement", STATEMENT_CONFIDENCE, "")
     features = _features(reading.text)
-    if _FALLBACK is None or not features or _STATEMENT_FORMAT_RE.search(reading.text):
+    model = fallback_model()
+    if model is None or not features or _STATEMENT_FORMAT_RE.search(reading.text):
         return statement
     if reading.shown.lower().startswith("pov"):  # "POV: you …" is a scene (a debunk in it is caught by the rules)
         return statement
-    probabilities = _FALLBACK.probabilities(features)
+    probabilities = model.probabilities(features)
     label = max(probabilities, key=lambda name: (probabilities[name], -HOOK_TYPE_ORDER.index(name)))
     if label == "statement" or probabilities[label] < FALLBACK_MIN_PROBABILITY:
         return statement
     spans = [feature for feature in features
-             if feature.name in _FALLBACK.vocabulary and not feature.name.startswith("^")
+             if feature.name in model.vocabulary and not feature.name.startswith("^")
              and "<num>" not in feature.name and feature.name not in _PLAIN_WORDS]
     if not spans:
         return statement
-    best = max(spans, key=lambda feature: (_FALLBACK.weight(label, feature.name), -feature.start))
+    best = max(spans, key=lambda feature: (model.weight(label, feature.name), -feature.start))
     cue = reading.words_of(_Cue(best.start, best.end))
     return HookTyping(label, FALLBACK_CONFIDENCE, cue) if cue else statement
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -423,16 +424,19 @@ def test_family_events_lists_and_methods_in_fresh_words(hook, expected_type):
 def test_the_learned_fallback_names_a_type_only_when_no_rule_fires_with_a_lower_confidence_and_its_own_words():
     from text_rules import hooks
 
-    assert hooks._FALLBACK is not None  # trained from tests/data/hooks_dev.csv at import
+    assert hooks.fallback_model() is not None  # the shipped counts (text_rules/data/hook_fallback.json)
     assert hooks.FALLBACK_CONFIDENCE < hooks.WEAK_CUE_CONFIDENCE - hooks.COMPETING_TYPE_PENALTY
+    typed = []
     for hook in ["Trying the viral cloud bread", "Signs your sourdough starter is dying", "lazy morning stretch",
                  "Cold plunges are a trend I can't get behind", "my cat judging my yoga"]:
         fallback = hooks._fallback(hooks._read(hook))
         if fallback.type == "statement":
             assert (fallback.confidence, fallback.cue) == (0.5, "")
         else:
+            typed.append(hook)
             assert fallback.confidence == hooks.FALLBACK_CONFIDENCE
             assert fallback.cue and fallback.cue.lower() in hook.lower()
+    assert typed, "the fallback typed none of the hooks no rule fires on"
     # A format title the guide settles as a statement is never re-typed by the fallback.
     for hook in ["what I pack for a weekend in Vienna", "grwm for my best friend's wedding", "rate my reading nook",
                  "POV: you're the friend with snacks", "watch me fold 40 towels"]:
@@ -458,3 +462,12 @@ def test_the_learned_fallback_names_a_type_only_when_no_rule_fires_with_a_lower_
 ])
 def test_more_general_cues_in_fresh_words(hook, expected_type):
     assert type_hook(hook).type == expected_type, type_hook(hook)
+
+
+def test_the_shipped_fallback_is_what_the_dev_captions_train():
+    """make hook-model writes text_rules/data/hook_fallback.json; a dev caption added without it fails here."""
+    from text_rules import hooks
+
+    shipped = json.loads(hooks.FALLBACK_MODEL_FILE.read_text(encoding="utf-8"))
+    assert shipped == hooks.train_fallback((row.caption, row.type) for row in dev_rows()), (
+        "the shipped fallback is stale: run `make hook-model`")
