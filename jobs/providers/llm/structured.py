@@ -4,7 +4,8 @@ Every model step of the viral-ideas analysis has the same shape: a JSON object h
 ({"hooks": [...]}, {"patterns": [...]}, {"ideas": [...]}), whose items are used one by one and
 replaced by the offline result where they are wrong. ask_for_items does the part that is the same:
 
-1. send the messages with response_format json_schema (strict), the schema built from the item's
+1. send the messages with response_format json_schema (strict), the schema built from the step's
+   item schema (list_schema)
 2. read the answer: reasoning (<think>…</think>) and a code fence around the JSON are tolerated,
    anything else that is not one JSON object is malformed
 3. check it with schema_problems (the subset of JSON Schema we send, below) and with the step's
