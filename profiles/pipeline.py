@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.progress import JobProgress
-from profiles.metrics import ProfileMetrics, ScoredReel, profile_metrics, score_reels
+from profiles.metrics import OUTLIER_AT, ProfileMetrics, ScoredReel, profile_metrics, score_reels
 from profiles.models import Content, PrimaryProfile, ProfileJob
 from profiles.providers import get_instagram_provider
 from profiles.providers.base import ProfileData
@@ -44,8 +44,8 @@ def fetch_profile_job(job: ProfileJob, progress: JobProgress) -> None:
     reels = provider.fetch_reels(username, limit=settings.PROFILE_REELS_LIMIT)
     progress.report("analyzing_content", 55, f"Scoring {len(reels)} reels against the account's median")
     scored = score_reels(reels, followers=profile.followers_count)
-    outliers = sum(1 for s in scored if s.outlier_score >= 2)
-    progress.report("analyzing_content", 70, f"{len(scored)} reels scored, {outliers} above 2× the median")
+    outliers = sum(1 for s in scored if s.outlier_score >= OUTLIER_AT)
+    progress.report("analyzing_content", 70, f"{len(scored)} reels scored, {outliers} above {OUTLIER_AT:g}× the median")
 
     progress.report("processing_insights", 75, "Extracting hashtags, keywords and posting habits")
     metrics = profile_metrics(profile, scored)
