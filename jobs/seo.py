@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import textstat
 
-from text_rules.text import STOP_WORDS, WORD_RE
+from text_rules.text import STOP_WORDS, WORD_RE, capitalize
 
 META_TITLE_RANGE = (50, 60)
 META_DESCRIPTION_RANGE = (120, 160)
@@ -457,10 +457,6 @@ _DETERMINERS = frozenset(
 _CLAUSE_BREAK_RE = re.compile(r"\s*(?::|\s[–—-]\s|\||,|\?|!)\s*")
 
 
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _plural(word: str) -> bool:
     lower = word.lower()
     return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
@@ -510,7 +506,7 @@ def _ensure_subheading_keyphrase(doc: _Document, keyphrase: str, phrase: list[st
     # max() keeps the first of equally related headings: the earliest section, usually the main one.
     best = max(subheadings, key=lambda h: len(related & set(words_of(h.plain_text))))
     lines = list(doc.lines)
-    lines[best.start] = f"{'#' * best.level} {_capitalise(keyphrase)}: {best.raw.strip()}"
+    lines[best.start] = f"{'#' * best.level} {capitalize(keyphrase)}: {best.raw.strip()}"
     return _document_with(lines)
 
 
@@ -543,7 +539,7 @@ def _replacement(before: str, after: str, matched: str, phrase: list[str]) -> tu
         if has_determiner:
             return 0, head
         stand_in = ("these " if _plural(head) else "this ") + head
-        return 0, _capitalise(stand_in) if _starts_sentence(before) else stand_in
+        return 0, capitalize(stand_in) if _starts_sentence(before) else stand_in
     # A single word is only swapped where it ends a clause, so "it"/"them" stays grammatical.
     if not re.match(r"[*_\"”’)]*[.,;:!?]", after):
         return None
@@ -630,7 +626,7 @@ def compose_meta_title(keyphrase: str, title: str, topic: str) -> str:
     """A 50-60 character meta title containing the keyphrase, built from the title or topic."""
     low, high = META_TITLE_RANGE
     phrase = words_of(keyphrase)
-    lead = _capitalise(" ".join(keyphrase.split()))
+    lead = capitalize(" ".join(keyphrase.split()))
 
     def keeps_phrase(text: str) -> bool:
         return not phrase or _contains(text, phrase)
@@ -665,7 +661,7 @@ def compose_meta_description(doc: _Document, keyphrase: str, phrase: list[str]) 
         for b in blocks
         for s in split_sentences(b.plain_text)
     ]
-    shown = _capitalise(" ".join(keyphrase.split()))
+    shown = capitalize(" ".join(keyphrase.split()))
     start = next((i for i, s in enumerate(sentences) if phrase and _contains(s, phrase)), None)
     lead = ""
     if start is None:
@@ -673,7 +669,7 @@ def compose_meta_description(doc: _Document, keyphrase: str, phrase: list[str]) 
         start = 0
         lead = f"{shown}: " if phrase else ""
     if sentences:
-        description = _capitalise(lead + sentences[start])
+        description = capitalize(lead + sentences[start])
     else:
         description = f"{shown}." if phrase else ""
     if len(description) > high:

@@ -225,3 +225,11 @@ def join_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def finish_sentence(text: str) -> str:
+    """Capitalised, trailing commas and dashes dropped, a full stop added when it ends without one."""
+    text = text.strip().rstrip(",;:-–— ")
+    if text and text[-1] not in _SENTENCE_END and text[-1] not in _CLOSING_QUOTES:
+        text += "."
+    return capitalize(text)

@@ -41,6 +41,7 @@ from jobs.providers.llm.offline import OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import IdeasProgress, build_ideas_messages
 from jobs.providers.llm.structured import MAX_QUOTED_PROBLEMS, ItemsAnswer, ask_for_items, object_schema
 from text_rules.hooks import HOOK_TYPE_ORDER, HOOK_TYPE_PRECEDENCE, HOOK_TYPES
+from text_rules.text import finish_sentence
 from viral_ideas.analysis import AccountAnalysis, AnalysedReel, Pattern, ordered_hook_type_counts
 
 STEPS = ("hook_typing", "patterns", "ideas")
@@ -183,7 +184,7 @@ class ModelSteps:
         `hooks` maps shortcodes to hooks, so the model sees the reels behind a pattern.
         """
         stored = [
-            {**pattern.to_dict(), "explanation": _sentence(describe_pattern(pattern.to_dict(), competitors)), "source": "offline"}
+            {**pattern.to_dict(), "explanation": finish_sentence(describe_pattern(pattern.to_dict(), competitors)), "source": "offline"}
             for pattern in patterns
         ]
         top = stored[:MAX_EXPLAINED_PATTERNS]
@@ -363,9 +364,6 @@ def pattern_request(count: int) -> dict[str, Any]:
     )
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 # --- Ideas: request, answer ---------------------------------------------------------------------

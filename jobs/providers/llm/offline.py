@@ -48,7 +48,6 @@ from jobs.providers.llm.writer_material import (
     Material,
     Tip,
     extract_themes,
-    finish_sentence,
     gather_material,
     stem_set,
 )
@@ -68,6 +67,7 @@ from text_rules.text import (
     capitalize,
     clean_lines,
     count_words,
+    finish_sentence,
     join_list,
     normal_form,
     split_sentences,

@@ -33,6 +33,7 @@ from jobs.providers.llm.base import (
     ProgressCallback,
 )
 from jobs.providers.llm.offline import HOOK_TYPES, clean_text, describe_pattern, normalize_hook_type, source_hook_type
+from text_rules.text import capitalize
 
 NOT_CONFIGURED = "LLM_NOT_CONFIGURED"
 
@@ -512,7 +513,7 @@ def title_and_markdown(text: str, brief: ArticleBrief) -> tuple[str, str]:
 
 def _title_from_topic(brief: ArticleBrief) -> str:
     topic = (brief.topic or brief.keyphrase or "Article").strip().rstrip(".")
-    return topic[:1].upper() + topic[1:]
+    return capitalize(topic)
 
 
 class _ProgressTracker:

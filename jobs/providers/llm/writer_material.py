@@ -24,6 +24,7 @@ from text_rules.text import (
     STOP_WORDS,
     WORD_RE,
     count_words,
+    finish_sentence,
     normal_form,
     split_sentences,
     stem,
@@ -54,16 +55,7 @@ _HOOK_RE = re.compile(
     r"^the one thing\b|beats any\b|^\d+\s+(?:mistakes|ways|things|signs|tips|reasons|habits|rules|steps)\b",
     re.IGNORECASE,
 )
-_PUNCT_END = ".!?"
 _FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|my|me|mine|we|we're|our|us)\b")
-
-
-def finish_sentence(text: str) -> str:
-    """Capitalised, trailing commas and dashes dropped, a full stop added when it ends without one."""
-    text = text.strip().rstrip(",;:-–— ")
-    if text and text[-1] not in _PUNCT_END and text[-1] not in "\"”’":
-        text += "."
-    return text[:1].upper() + text[1:]
 
 
 def _content_words(text: str) -> list[str]:
