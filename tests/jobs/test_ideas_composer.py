@@ -8,8 +8,6 @@ parsing and its typed errors are exercised for real.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,6 +15,7 @@ from jobs.errors import PermanentJobError
 from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource, LLMBadResponse
 from jobs.providers.llm.offline import HOOK_TYPES, OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
+from support.fake_openai import FakeOpenAIServer
 from viral_ideas.analysis import PATTERN_KINDS
 
 STRATEGY = {
@@ -236,63 +235,20 @@ def test_no_outliers_is_a_permanent_error():
 # --- openai-compatible: a real HTTP server speaking /v1/chat/completions
 
 
-class IdeasServer:
-    """Answers every chat completion with `answer`, streamed as SSE when asked to stream."""
-
-    def __init__(self):
-        self.answer = ""
-        self.requests: list[dict] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):  # noqa: A002 - the base class names it so
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-                outer.requests.append(body)
-                if self.path != "/v1/chat/completions":
-                    return self.send_body(404, "application/json", b'{"error": {"message": "unknown path"}}')
-                if body.get("stream"):
-                    return self.stream(outer.answer)
-                document = {"model": "fake-model-1", "choices": [{"message": {"content": outer.answer}, "finish_reason": "stop"}]}
-                self.send_body(200, "application/json", json.dumps(document).encode())
-
-            def send_body(self, status, content_type, payload):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def stream(self, text):
-                events = [text[i : i + 40] for i in range(0, len(text), 40)]
-                lines = [{"model": "fake-model-1", "choices": [{"delta": {"content": piece}, "finish_reason": None}]} for piece in events]
-                lines.append({"model": "fake-model-1", "choices": [{"delta": {}, "finish_reason": "stop"}]})
-                payload = "".join(f"data: {json.dumps(line)}\n\n" for line in lines) + "data: [DONE]\n\n"
-                self.send_body(200, "text/event-stream", payload.encode())
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def prompt(self) -> str:
-        return "\n".join(message["content"] for message in self.requests[-1]["messages"])
-
-
 @pytest.fixture
 def server():
-    running = IdeasServer()
-    running.thread.start()
-    yield running
-    running.httpd.shutdown()
-    running.httpd.server_close()
+    """The shared fake endpoint, answering every request with `server.answer` (streamed when asked)."""
+    with FakeOpenAIServer() as running:
+        running.answer = ""
+        running.respond = lambda body: running.answer
+        yield running
 
 
-def provider(server: IdeasServer) -> OpenAICompatibleProvider:
+def prompt_sent(server: FakeOpenAIServer) -> str:
+    return "\n".join(message["content"] for message in server.requests[-1]["body"]["messages"])
+
+
+def provider(server: FakeOpenAIServer) -> OpenAICompatibleProvider:
     return OpenAICompatibleProvider(ChatCompletionsClient(server.url, "fake-model-1", timeout_seconds=5))
 
 
@@ -332,7 +288,7 @@ def test_a_json_answer_becomes_ideas_mapped_to_the_brief_reels_with_our_scores(s
         "body": ["Beat one", "Beat two", "Beat three"],
         "call_to_action": "Follow for more.",
     }
-    assert server.requests[-1]["stream"] is True
+    assert server.requests[-1]["body"]["stream"] is True
 
 
 def test_an_answer_wrapped_in_a_json_code_fence_with_chatter_is_parsed(server):
@@ -397,7 +353,7 @@ def test_an_answer_without_usable_ideas_is_a_retryable_bad_response(server, answ
 def test_the_prompt_carries_the_strategy_the_numbered_outliers_patterns_and_keywords(server):
     server.answer = json.dumps(MODEL_IDEAS)
     provider(server).compose_ideas(ideas_brief(count=3))
-    prompt = server.prompt()
+    prompt = prompt_sent(server)
 
     for value in STRATEGY.values():
         assert value in prompt
