@@ -12,10 +12,11 @@ import json
 import pytest
 
 from jobs.errors import PermanentJobError
-from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource, LLMBadResponse
+from jobs.providers.llm.base import ContentIdea, IdeasBrief, LLMBadResponse
 from jobs.providers.llm.offline import HOOK_TYPES, OfflineWriter, describe_pattern
 from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICompatibleProvider
 from support.fake_openai import FakeOpenAIServer
+from support.idea_sources import outlier_reel as reel
 from viral_ideas.analysis import PATTERN_KINDS
 
 STRATEGY = {
@@ -24,18 +25,6 @@ STRATEGY = {
     "goals": "Grow my followers",
     "additionalNotes": "I film in my own kitchen.",
 }
-
-
-def reel(username: str, shortcode: str, hook: str, hook_type: str, multiplier: float) -> IdeaSource:
-    return IdeaSource(
-        username=username,
-        shortcode=shortcode,
-        url=f"https://www.instagram.com/reel/{shortcode}/",
-        hook=hook,
-        hook_type=hook_type,
-        outlier_multiplier=multiplier,
-        view_count=int(multiplier * 10_000),
-    )
 
 
 # Best first, as the analysis hands them over; sourdough_sadie holds the two strongest reels.

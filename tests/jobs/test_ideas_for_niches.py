@@ -19,18 +19,7 @@ from jobs.providers.llm.base import ContentIdea, IdeasBrief, IdeaSource
 from jobs.providers.llm.offline import OfflineWriter
 from jobs.providers.llm.hook_frames import compound_form, hook_structure
 from jobs.providers.llm.offline_ideas import HABITS, opening_template, read_strategy
-
-
-def reel(username: str, shortcode: str, hook: str, hook_type: str, multiplier: float) -> IdeaSource:
-    return IdeaSource(
-        username=username,
-        shortcode=shortcode,
-        url=f"https://www.instagram.com/reel/{shortcode}/",
-        hook=hook,
-        hook_type=hook_type,
-        outlier_multiplier=multiplier,
-        view_count=int(multiplier * 12_000),
-    )
+from support.idea_sources import outlier_reel as reel
 
 
 @dataclasses.dataclass(frozen=True)
