@@ -20,6 +20,7 @@ from profiles.models import Content, Source
 from profiles.providers.base import ReelData
 from profiles.services import profile_request
 from profiles.views import views_chart
+from support.planted_accounts import BREAKOUT_GRID_ACCOUNTS, plant
 from viral_ideas.analysis import HOOK_TYPE_ORDER
 from viral_ideas.models import ViralAnalysisResult
 from viral_ideas.services import viral_entry_create
@@ -364,25 +365,11 @@ def test_a_profile_with_no_one_or_two_reels_still_renders(client, write_account,
         assert "No reel with a posting date and recorded views to chart yet." in page
 
 
-# Views newest first; outliers are ≥ 2× the median of the account's other reels.
-#   alpha: 5000 → 5.0×, 4000 → 4.0× (both questions); bravo: 8000 → 4.0× (how to), 6000 → 3.0× (a list);
-#   quiet: none.
-GRID_PLANTED = {
-    "grid_creator": ([1000, 1100, 900, 1000, 1000], ["Dinner tonight", "Lunch box", "Pasta night", "Soup", "Tacos"]),
-    "grid_alpha": ([1000, 5000, 1000, 1000, 4000],
-                   ["Market haul", "Why does nobody salt the pasta water?", "Plating", "Kitchen reset",
-                    "Why is your rice always mushy?"]),
-    "grid_bravo": ([2000, 2000, 8000, 2000, 6000],
-                   ["Pantry tour", "Stock pot", "How to fold dumplings in one minute", "Breakfast bowl",
-                    "5 mistakes beginners make with rice"]),
-    "grid_quiet": ([1000, 1000, 1000, 1000, 1000], ["Tea", "Toast", "Salad", "Soup", "Bread"]),
-}
 
 
 @pytest.fixture
 def analysed(write_account, db):
-    for name, (views, captions) in GRID_PLANTED.items():
-        write_account(name, views, captions=captions, hashtags=[["homecooking"]] * len(views))
+    plant(write_account, BREAKOUT_GRID_ACCOUNTS, hashtag="homecooking")
     entry = viral_entry_create(session_id="web-grid", primary_username="grid_creator",
                                competitors=["grid_alpha", "grid_bravo", "grid_quiet"],
                                content_strategy={"contentType": "Quick recipes", "targetAudience": "Busy parents",

@@ -23,7 +23,9 @@ from jobs.providers.llm.openai_compatible import ChatCompletionsClient, OpenAICo
 from jobs.models import ProgressEvent
 from jobs.runner import run_jobs
 from jobs.services import job_cancel
+from support import planted_accounts as planted
 from support.fake_openai import FakeOpenAIServer, HttpError, Silence, listed_objects, schema_name, task_of
+from support.planted_accounts import COOKING_COMPETITOR_ACCOUNTS, COOKING_COMPETITORS
 from text_rules.hooks import type_hook
 from viral_ideas import analysis
 from viral_ideas.model_steps import HOOKS_PER_REQUEST, ModelSteps
@@ -31,19 +33,12 @@ from viral_ideas.models import ViralAnalysisResult, ViralIdeasQueue
 from viral_ideas.services import viral_entry_create
 
 STRATEGY = {"contentType": "Quick recipes", "targetAudience": "Busy parents", "goals": "Grow followers"}
-COMPETITORS = ("comp_alpha", "comp_bravo", "comp_charlie")
+COMPETITORS = COOKING_COMPETITORS
 PLANTED = {
     "planted_creator": ([3000, 1000, 1000, 1000, 1000],
                         ["What should I cook tonight?", "Sunday meal prep with me", "Plating a weeknight pasta",
                          "Kitchen reset", "Lunchbox ideas for kids"]),
-    "comp_alpha": ([1000, 4000, 1000, 1000, 1000],
-                   ["Sunday meal prep", "Why does nobody talk about this?", "Lunch at the studio", "Dinner plating",
-                    "Market haul"]),
-    "comp_bravo": ([2000, 6000, 10000, 2000, 2000],
-                   ["Pantry tour", "5 mistakes beginners make", "Are you salting your pasta water wrong?",
-                    "Breakfast bowl", "Stock pot"]),
-    "comp_charlie": ([3000, 1000, 4000, 2000, 12000],
-                     ["Noodle bar", "Rice cooker", "Tea time", "Soup pot", "How to fold dumplings in one minute"]),
+    **COOKING_COMPETITOR_ACCOUNTS,
 }
 MODEL_CONFIDENCE = 0.77
 
@@ -339,8 +334,7 @@ def test_a_rejected_request_is_a_permanent_error_that_names_the_settings(server)
 
 
 def plant(write_account):
-    for name, (views, captions) in PLANTED.items():
-        write_account(name, views, captions=captions)
+    planted.plant(write_account, PLANTED)
 
 
 def run_entry(session_id: str):

@@ -8,13 +8,15 @@ from django.db.models.signals import post_save
 from jobs.models import ProgressEvent
 from jobs.runner import run_jobs
 from jobs.services import job_cancel
+from support import planted_accounts as planted
+from support.planted_accounts import COOKING_COMPETITOR_ACCOUNTS, COOKING_COMPETITORS
 from viral_ideas.models import ViralAnalysisResult, ViralIdeasCompetitor, ViralIdeasQueue
 from viral_ideas.services import viral_entry_create
 
 pytestmark = pytest.mark.django_db
 
 STRATEGY = {"contentType": "Quick recipes", "targetAudience": "Busy parents", "goals": "Grow followers"}
-COMPETITORS = ("comp_alpha", "comp_bravo", "comp_charlie")
+COMPETITORS = COOKING_COMPETITORS
 
 
 def make_entry(session_id: str, *, primary="planted_creator", competitors=COMPETITORS, **extra) -> ViralIdeasQueue:
@@ -24,20 +26,8 @@ def make_entry(session_id: str, *, primary="planted_creator", competitors=COMPET
 
 def plant(write_account, *, skip=()):
     """A creator and three competitors, each competitor with one clear outlier."""
-    accounts = {
-        "planted_creator": ([3000, 1000, 1000, 1000, 1000], None),
-        "comp_alpha": ([1000, 4000, 1000, 1000, 1000],
-                       ["Sunday meal prep", "Why does nobody talk about this?", "Lunch at the studio", "Dinner plating",
-                        "Market haul"]),
-        "comp_bravo": ([2000, 6000, 10000, 2000, 2000],
-                       ["Pantry tour", "5 mistakes beginners make", "Are you salting your pasta water wrong?",
-                        "Breakfast bowl", "Stock pot"]),
-        "comp_charlie": ([3000, 1000, 4000, 2000, 12000],
-                         ["Noodle bar", "Rice cooker", "Tea time", "Soup pot", "How to fold dumplings in one minute"]),
-    }
-    for name, (views, captions) in accounts.items():
-        if name not in skip:
-            write_account(name, views, captions=captions)
+    planted.plant(write_account, {"planted_creator": ([3000, 1000, 1000, 1000, 1000], None), **COOKING_COMPETITOR_ACCOUNTS},
+                  skip=skip)
 
 
 def run_all() -> int:

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from jobs.runner import run_jobs
 from profiles.models import Content, Source
 from profiles.services import profile_request
+from support.planted_accounts import BREAKOUT_GRID_ACCOUNTS, plant
 from viral_ideas.models import ViralAnalysisResult
 from viral_ideas.services import viral_entry_create
 
@@ -85,21 +86,10 @@ def test_the_profile_chart_draws_a_point_per_stored_reel_with_the_outliers_marke
     assert_clean(page, problems)
 
 
-GRID_PLANTED = {
-    "grid_creator": ([1000, 1100, 900, 1000, 1000], ["Dinner tonight", "Lunch box", "Pasta night", "Soup", "Tacos"]),
-    "grid_alpha": ([1000, 5000, 1000, 1000, 4000],
-                   ["Market haul", "Why does nobody salt the pasta water?", "Plating", "Kitchen reset",
-                    "Why is your rice always mushy?"]),
-    "grid_bravo": ([2000, 2000, 8000, 2000, 6000],
-                   ["Pantry tour", "Stock pot", "How to fold dumplings in one minute", "Breakfast bowl",
-                    "5 mistakes beginners make with rice"]),
-    "grid_quiet": ([1000, 1000, 1000, 1000, 1000], ["Tea", "Toast", "Salad", "Soup", "Bread"]),
-}
 
 
 def test_the_results_chart_draws_a_cell_per_competitor_and_hook_type(asgi_server, write_account, page, problems):
-    for name, (views, captions) in GRID_PLANTED.items():
-        write_account(name, views, captions=captions, hashtags=[["homecooking"]] * len(views))
+    plant(write_account, BREAKOUT_GRID_ACCOUNTS, hashtag="homecooking")
     entry = viral_entry_create(session_id="web-grid-browser", primary_username="grid_creator",
                                competitors=["grid_alpha", "grid_bravo", "grid_quiet"],
                                content_strategy={"contentType": "Quick recipes", "targetAudience": "Busy parents",
