@@ -410,6 +410,74 @@ def figure_worker_throughput(figures: Figures, url: str, jobs: int) -> None:
                 rate >= 300, "jobs/s", note=f"{done.count()} of {jobs} completed in {seconds and round(seconds, 1)} s")
 
 
+# --- insight pages ------------------------------------------------------------------------------
+
+# A creator and three competitors of the shipped sample data (OFFLINE_DATA_DIR's default).
+INSIGHT_CREATOR = "fit_with_mara"
+INSIGHT_COMPETITORS = ("kettlebell_kev", "liftwithjonah", "coach.priya.moves")
+
+
+def figure_insight_pages(figures: Figures, database: BenchDatabase, url: str, seconds: float) -> None:
+    """The profile page (views-over-time chart) and a viral results page (the breakout grid, every
+    hook's typing, ideas) under 300 keep-alive clients, with what the web tier holds in PostgreSQL
+    during the load and once idle. The analysis behind them is a real run of the worker."""
+    from django.conf import settings
+
+    from viral_ideas.models import ViralIdeasQueue
+    from viral_ideas.services import viral_entry_create
+
+    entry = viral_entry_create(
+        session_id="bench-insights", primary_username=INSIGHT_CREATOR, competitors=list(INSIGHT_COMPETITORS),
+        content_strategy={"contentType": "Strength training for women over 40", "targetAudience": "Busy women over 40",
+                          "goals": "Grow followers and sell coaching"})
+    cluster = WorkerCluster(service_env(url))
+    try:
+        done = wait_until(lambda: ViralIdeasQueue.objects.get(pk=entry.pk).status in ("completed", "failed"),
+                          timeout=180, interval=0.5)
+    finally:
+        cluster.stop()
+    entry.refresh_from_db()
+    if not done or entry.status != "completed":
+        figures.add("insight pages: the analysis behind them", entry.status, None, "completed", False,
+                    note=entry.error_message or "")
+        return
+    max_idle = 2
+    web = WebServer(service_env(url, DB_POOL_MAX_IDLE=max_idle))
+    warm_up(web)
+    pages = {"profile page with its chart": f"/profiles/{INSIGHT_CREATOR}/",
+             "viral results page": f"/viral-ideas/{entry.session_id}/results"}
+    try:
+        with ConnectionSampler(database) as sampler:
+            # Saturation (each client asks again at once) says what the pages cost; viewers who each
+            # open the page every 5 s say what a user waits for at a busy hour.
+            saturated = {name: loadgen(web.base, "closed", path, clients=300, seconds=seconds)
+                         for name, path in pages.items()}
+            viewed = {name: loadgen(web.base, "open", path, clients=300, interval=5, seconds=max(seconds, 10))
+                      for name, path in pages.items()}
+        peaks = per_web_process(sampler.peaks, listener=False)
+        deadline = time.monotonic() + max_idle * (settings.DB_POOL_MAX_SIZE + 4)
+        idle = per_web_process(database.connections(), listener=False)
+        while time.monotonic() < deadline and any(count > settings.DB_POOL_MIN_SIZE for count in idle.values()):
+            time.sleep(0.5)
+            idle = per_web_process(database.connections(), listener=False)
+    finally:
+        web.stop()
+    for name in pages:
+        most, users = saturated[name], viewed[name]
+        figures.add(f"{name}, 300 viewers each every 5 s (p99 ms)", users["p99_ms"], None, "p99 ≤ 500 ms, 0 errors",
+                    users["p99_ms"] is not None and users["p99_ms"] <= 500 and users["error_count"] == 0, "ms",
+                    note=f"{users['rps']} req/s offered and answered, p50 {users['p50_ms']} ms, errors {users['error_count']}")
+        figures.add("  at saturation, 300 keep-alive clients (req/s)", most["rps"], None, "(for information)", None,
+                    note=f"p99 {most['p99_ms']} ms; requests queued over 3 s are shed with 503 ({most['error_count']})")
+    peak = max(peaks.values(), default=0)
+    figures.add("  pool connections per web process during those loads (most)", peak, None,
+                f"≤ pool size {settings.DB_POOL_MAX_SIZE}", 0 < peak <= settings.DB_POOL_MAX_SIZE,
+                note=f"by process {sorted(peaks.values())}; all sessions at peak {sum(sampler.peaks.values())}")
+    figures.add(f"  the same once idle (DB_POOL_MAX_IDLE={max_idle})", max(idle.values(), default=0), None,
+                f"≤ pool minimum {settings.DB_POOL_MIN_SIZE}",
+                all(count <= settings.DB_POOL_MIN_SIZE for count in idle.values()))
+
+
 # --- scheduling ---------------------------------------------------------------------------------
 
 # The event a LOW job leaves when it gives its worker to higher-priority work (jobs.services).
@@ -756,7 +824,8 @@ def figure_claim_cost(figures: Figures, database: BenchDatabase, url: str, *, pr
                          f"caps off: {waits(off)}")
 
 
-FIGURES = ("status", "storm", "sse", "depth", "connections", "worker", "high_wait", "clusters", "claim_cost")
+FIGURES = ("status", "storm", "sse", "depth", "connections", "worker", "insight_pages", "high_wait", "clusters",
+           "claim_cost")
 # Names that stand for several figures in --only.
 FIGURE_GROUPS = {"scheduling": ("high_wait", "clusters", "claim_cost")}
 
@@ -804,6 +873,8 @@ def main() -> None:
             figure_queue_depth(figures, database.url)
         if "worker" in chosen:
             figure_worker_throughput(figures, database.url, jobs=2000 if args.quick else 5000)
+        if "insight_pages" in chosen:
+            figure_insight_pages(figures, database, database.url, seconds)
         if "high_wait" in chosen:
             figure_high_wait(figures, database.url, requests=8 if args.quick else 16)
         if "clusters" in chosen:
