@@ -40,8 +40,7 @@ from jobs.errors import PermanentJobError
 from jobs.providers.llm.base import ResearchNote
 from jobs.seo import inline_plain
 from profiles.models import Content
-# clean_text and the word lists live in text_rules.text; they stay importable from here for older callers.
-from text_rules.text import (  # noqa: F401
+from text_rules.text import (
     CAPTION_FILLER,
     HASHTAG_RE,
     LY_NOUNS,

@@ -17,6 +17,7 @@ from text_rules.keyphrases import reel_keyphrases
 # score_reels); the profile page's chart marks the same reels.
 OUTLIER_AT = 2.0
 
+
 @dataclass(frozen=True)
 class ScoredReel:
     reel: ReelData
